@@ -1,0 +1,31 @@
+"""Domain events kept in a transactional outbox.
+
+A service calls ``publish`` inside its own transaction; the event row commits or
+rolls back with the change it describes. After commit a task hands the event to
+every subscribed handler, and each (event, handler) pair is recorded, so a
+handler's database work is applied at most once even when delivery repeats.
+"""
+
+from hexabuilders.events.registry import (
+    EventDeclarationError,
+    EventType,
+    declare,
+    registry,
+    subscribe,
+)
+
+__all__ = [
+    "EventDeclarationError",
+    "EventType",
+    "declare",
+    "publish",
+    "registry",
+    "subscribe",
+]
+
+
+def publish(*args, **kwargs):
+    """Record an event in the outbox; see ``hexabuilders.events.outbox.publish``."""
+    from hexabuilders.events.outbox import publish as _publish
+
+    return _publish(*args, **kwargs)

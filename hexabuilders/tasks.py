@@ -1,0 +1,27 @@
+"""Celery tasks that move outbox events to their handlers.
+
+They are idempotent: each takes ids, re-reads the rows and does nothing for work
+that is already done, so late acknowledgement and redelivery are safe.
+"""
+
+from celery import shared_task
+
+from hexabuilders.events import outbox
+
+
+@shared_task(name="hexabuilders.dispatch_event", acks_late=True)
+def dispatch_event_task(event_id: str) -> None:
+    """Dispatch one outbox event to its handlers."""
+    outbox.dispatch_event(event_id)
+
+
+@shared_task(name="hexabuilders.run_delivery", acks_late=True)
+def run_delivery_task(delivery_id: int) -> None:
+    """Run one handler delivery, typically a scheduled retry."""
+    outbox.run_delivery(delivery_id)
+
+
+@shared_task(name="hexabuilders.relay_outbox", acks_late=True)
+def relay_outbox_task() -> None:
+    """Dispatch events and retries that the normal path left behind."""
+    outbox.relay_outbox()

@@ -234,7 +234,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HexaBuilders API",
-    "DESCRIPTION": "Partner-facing API. Authenticate with an API key: `Authorization: Api-Key <key>`.",
+    "DESCRIPTION": (
+        "Partner-facing API. Authenticate with an API key: `Authorization: Api-Key <key>`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

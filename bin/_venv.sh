@@ -20,12 +20,12 @@ PYTHON=$PWD/.venv/bin/python
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [[ ! -f $stamp ]]; then
   echo "Installing dependencies into .venv ..."
-  "$PYTHON" -m pip install --quiet --upgrade pip
-  "$PYTHON" -m pip install --quiet -e '.[test]'
+  log=.venv/install.log
+  if ! { "$PYTHON" -m pip install --upgrade pip && "$PYTHON" -m pip install -e '.[test]'; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "Installing the dependencies failed; the whole log is in $log." >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
-fi
-if ! command -v msgfmt >/dev/null; then
-  echo "msgfmt (GNU gettext) is required to compile the translations: apt-get install gettext" >&2
-  exit 2
 fi

@@ -183,7 +183,7 @@ DEFAULT_FROM_EMAIL = env.read_str("HEXA_DEFAULT_FROM_EMAIL", "HexaBuilders <no-r
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: tasks run in-process when there is no broker.
-CELERY_BROKER_URL = env.read_str("HEXA_CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_URL = env.read_str("HEXA_CELERY_BROKER_URL", REDIS_URL or "memory://localhost//")
 CELERY_TASK_ALWAYS_EAGER = env.read_bool("HEXA_TASKS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -277,7 +277,11 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # In-process tasks would log one line per task run; workers keep the default.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else LOG_LEVEL},
+    },
 }
 
 # Health checks probe these; storage is checked by writing and deleting a small file.

@@ -51,9 +51,10 @@ def _modules_for(country: str) -> tuple[ModuleType, ...]:
     if scheme is not None:
         return scheme.modules
     try:
-        return (get_cc_module(country.lower(), "vat"),)
+        module = get_cc_module(country.lower(), "vat")
     except (ImportError, ValueError):
         return ()
+    return (module,) if module is not None else ()
 
 
 def normalize_tax_id(value: str, country: str) -> str:

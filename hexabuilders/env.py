@@ -3,12 +3,14 @@
 Each reader raises ``ImproperlyConfigured`` naming the variable when its value is
 malformed, so a typo stops the process at start-up instead of running with a
 silently different configuration. A variable ``NAME_FILE`` names a file whose
-contents are the value of ``NAME``, which is how container secrets arrive.
+contents are the value of ``NAME``, which is how container secrets arrive; setting
+both is an error. A blank value or an empty file counts as unset.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,19 +26,24 @@ MISSING = _Missing()
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+# ASCII digits only: int() would also accept "1_000" and non-ASCII digits.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
     environ = os.environ if environ is None else environ
     file_name = environ.get(f"{name}_FILE")
+    if file_name and environ.get(name):
+        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
     if file_name:
         try:
-            return Path(file_name).read_text(encoding="utf-8").strip()
+            value = Path(file_name).read_text(encoding="utf-8")
         except OSError as exc:
             raise ImproperlyConfigured(
                 f"{name}_FILE points to {file_name!r}, which cannot be read: {exc}"
             ) from exc
-    value = environ.get(name)
+    else:
+        value = environ.get(name)
     if value is None or value.strip() == "":
         return None
     return value.strip()
@@ -81,10 +88,9 @@ def read_int(
     value = _raw(name, environ)
     if value is None:
         return _fallback(name, default)
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
+    if not _INTEGER.fullmatch(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.")
+    number = int(value)
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} is below the minimum of {minimum}.")
     if maximum is not None and number > maximum:

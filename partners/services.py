@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 
 from hexabuilders.errors import DomainError
 from hexabuilders.events import publish
-from partners.models import ApiKey, Partner, PartnerMember
+from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
 
 logger = logging.getLogger(__name__)
 
@@ -327,3 +327,60 @@ def add_member(
         "user %s joined partner %s as %s (by %s)", user.pk, partner.pk, role, _actor_id(actor)
     )
     return member
+
+
+CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary")
+
+
+def _check_contact_fields(data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - set(CONTACT_FIELDS))
+    if unknown:
+        message = _("These fields cannot be set on a contact: %(fields)s.")
+        raise PartnerError(message % {"fields": ", ".join(unknown)})
+
+
+def _save_contact(contact: PartnerContact) -> None:
+    try:
+        contact.full_clean()
+    except ValidationError as exc:
+        raise PartnerError(_("The contact has invalid data."), fields=exc.message_dict) from exc
+    contact.save()
+    # A partner has at most one primary contact, so marking one demotes the others.
+    if contact.is_primary:
+        PartnerContact.objects.filter(partner_id=contact.partner_id, is_primary=True).exclude(
+            pk=contact.pk
+        ).update(is_primary=False)
+
+
+@transaction.atomic
+def create_contact(
+    *, partner: Partner, actor: AbstractBaseUser | None, data: dict[str, Any]
+) -> PartnerContact:
+    """Add a contact to the partner; a new primary contact replaces the old one."""
+    _check_contact_fields(data)
+    contact = PartnerContact(partner=partner, **data)
+    _save_contact(contact)
+    logger.info("contact %s added to partner %s by %s", contact.pk, partner.pk, _actor_id(actor))
+    return contact
+
+
+@transaction.atomic
+def update_contact(
+    *, contact: PartnerContact, actor: AbstractBaseUser | None, data: dict[str, Any]
+) -> PartnerContact:
+    """Change a contact's fields; the partner it belongs to never changes."""
+    _check_contact_fields(data)
+    contact = PartnerContact.objects.select_for_update().get(pk=contact.pk)
+    for name, value in data.items():
+        setattr(contact, name, value)
+    _save_contact(contact)
+    logger.info("contact %s updated by %s: %s", contact.pk, _actor_id(actor), sorted(data))
+    return contact
+
+
+@transaction.atomic
+def delete_contact(*, contact: PartnerContact, actor: AbstractBaseUser | None) -> None:
+    """Delete a contact."""
+    contact_id, partner_id = contact.pk, contact.partner_id
+    PartnerContact.objects.filter(pk=contact_id).delete()
+    logger.info("contact %s of partner %s deleted by %s", contact_id, partner_id, _actor_id(actor))

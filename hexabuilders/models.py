@@ -1,7 +1,8 @@
-"""Outbox tables: the events services publish and each handler's delivery of them."""
+"""Core tables: the outbox of domain events, handler deliveries and API idempotency records."""
 
 import uuid
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,3 +92,31 @@ class DeadLetter(HandlerDelivery):
         proxy = True
         verbose_name = _("dead letter")
         verbose_name_plural = _("dead letters")
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a creating request sent with an ``Idempotency-Key`` header.
+
+    ``scope`` names the caller the key belongs to (``partner:42``), so two callers may
+    use the same key. A row is only ever committed with its response, because the
+    request that inserts it keeps its transaction open until the response is stored.
+    """
+
+    scope = models.CharField(_("scope"), max_length=100)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(
+        _("fingerprint"), max_length=64, help_text=_("SHA-256 of the method, path and body.")
+    )
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.JSONField(_("response body"), null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_once_per_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

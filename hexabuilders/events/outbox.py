@@ -114,8 +114,10 @@ def run_delivery(delivery_id: int) -> bool:
     """
     try:
         with transaction.atomic():
+            # Lock only the delivery row: locking the joined event row too would make
+            # sibling deliveries of one event skip each other while a handler runs.
             delivery = (
-                HandlerDelivery.objects.select_for_update(skip_locked=True)
+                HandlerDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("event")
                 .filter(pk=delivery_id, status__in=[Status.PENDING, Status.RETRYING])
                 .first()
@@ -154,7 +156,11 @@ def retry_delay(attempts: int) -> float:
 def _record_failure(delivery_id: int, exc: Exception) -> None:
     error_text = "".join(traceback.format_exception(exc))[-4000:]
     with transaction.atomic():
-        delivery = HandlerDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        delivery = (
+            HandlerDelivery.objects.select_for_update()
+            .filter(pk=delivery_id, status__in=[Status.PENDING, Status.RETRYING])
+            .first()
+        )
         if delivery is None:
             return
         delivery.attempts += 1
@@ -187,16 +193,20 @@ def _record_failure(delivery_id: int, exc: Exception) -> None:
 
 
 def _enqueue_retry(delivery_id: int, delay: float) -> None:
-    # Eager mode would run the retry at once, ignoring the countdown; there the
-    # relay picks the delivery up when it is due instead.
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return
     from hexabuilders.tasks import run_delivery_task
 
+    # Eager mode would run the retry at once, ignoring the countdown; there the
+    # relay picks the delivery up when it is due instead.
+    if run_delivery_task.app.conf.task_always_eager:
+        return
     try:
         run_delivery_task.apply_async((delivery_id,), countdown=delay)
     except Exception:
-        logger.warning("retry of delivery %s not queued; the relay will run it", delivery_id)
+        logger.warning(
+            "retry of delivery %s not queued; the relay will run it",
+            delivery_id,
+            exc_info=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -242,14 +252,25 @@ def relay_outbox(*, now: dt.datetime | None = None, batch_size: int = 200) -> Re
 
 
 def retry_dead_letters(delivery_ids) -> int:
-    """Put dead letters back in the queue with a fresh attempt budget; return how many."""
+    """Put dead letters back in the queue with a fresh attempt budget; return how many.
+
+    ``delivery_ids`` is any iterable of primary keys; ids of deliveries that are not
+    dead letters are ignored. Each re-queued delivery is sent to a worker after
+    commit, and the relay runs it if that send fails.
+    """
     with transaction.atomic():
-        count = HandlerDelivery.objects.filter(pk__in=delivery_ids, status=Status.DEAD).update(
+        requeued = list(
+            HandlerDelivery.objects.select_for_update()
+            .filter(pk__in=list(delivery_ids), status=Status.DEAD)
+            .values_list("pk", flat=True)
+        )
+        HandlerDelivery.objects.filter(pk__in=requeued).update(
             status=Status.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
-    for delivery_id in delivery_ids:
-        transaction.on_commit(lambda pk=delivery_id: _enqueue_run(pk))
-    return count
+        for delivery_id in requeued:
+            transaction.on_commit(lambda pk=delivery_id: _enqueue_run(pk), robust=True)
+    logger.info("re-queued %d dead letters: %s", len(requeued), requeued)
+    return len(requeued)
 
 
 def _enqueue_run(delivery_id: int) -> None:
@@ -258,4 +279,4 @@ def _enqueue_run(delivery_id: int) -> None:
     try:
         run_delivery_task.delay(delivery_id)
     except Exception:
-        logger.warning("delivery %s not queued; the relay will run it", delivery_id)
+        logger.warning("delivery %s not queued; the relay will run it", delivery_id, exc_info=True)

@@ -7,10 +7,11 @@ registry is complete once Django has started.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,46 @@ PAYLOAD_TYPES: dict[str, tuple[type, ...]] = {
     "uuid": (str,),
     "list": (list,),
     "dict": (dict,),
+}
+
+
+def _is_decimal(text: str) -> bool:
+    try:
+        return decimal.Decimal(text).is_finite()
+    except decimal.InvalidOperation:
+        return False
+
+
+def _is_aware_datetime(text: str) -> bool:
+    try:
+        return dt.datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+# Types carried as strings must also parse back: an ISO date, an aware ISO datetime,
+# a finite decimal, a UUID.
+STRING_FORMATS: dict[str, Callable[[str], bool]] = {
+    "decimal": _is_decimal,
+    "datetime": _is_aware_datetime,
+    "date": _is_date,
+    "uuid": _is_uuid,
 }
 
 
@@ -73,6 +114,11 @@ class EventType:
                 payload[field_name] = None
                 continue
             if not isinstance(value, allowed) or (bool in allowed) != isinstance(value, bool):
+                raise EventDeclarationError(
+                    f"{self.name}.{field_name} must be {type_name}, got {value!r}."
+                )
+            is_valid_text = STRING_FORMATS.get(type_name.rstrip("?"))
+            if is_valid_text is not None and not is_valid_text(value):
                 raise EventDeclarationError(
                     f"{self.name}.{field_name} must be {type_name}, got {value!r}."
                 )
@@ -129,6 +175,26 @@ class Registry:
 
     def get_handler(self, handler_name: str) -> Handler | None:
         return self.handlers.get(handler_name)
+
+    @contextlib.contextmanager
+    def temporary_changes(self) -> Iterator[Registry]:
+        """Undo, on exit, every declaration and subscription made inside the block.
+
+        Tests use it to add event types and handlers that must not leak into other
+        tests; it is not thread-safe against declarations made elsewhere meanwhile.
+        """
+        event_types = dict(self.event_types)
+        handlers = dict(self.handlers)
+        subscriptions = {name: list(names) for name, names in self.subscriptions.items()}
+        try:
+            yield self
+        finally:
+            self.event_types.clear()
+            self.event_types.update(event_types)
+            self.handlers.clear()
+            self.handlers.update(handlers)
+            self.subscriptions.clear()
+            self.subscriptions.update(subscriptions)
 
 
 registry = Registry()

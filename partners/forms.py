@@ -1,0 +1,164 @@
+"""Forms of the partner portal: sign-in, password reset, profile and API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.forms.models import fields_for_model
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from hexabuilders.errors import DomainError
+from partners import portal_access, selectors
+from partners.models import ApiKey, Partner
+from partners.services import PARTNER_EDITABLE_FIELDS
+
+logger = logging.getLogger(__name__)
+
+
+class DomainErrorFormMixin:
+    """Show a service's ``DomainError`` next to the fields it names."""
+
+    def add_domain_error(self, error: DomainError, *, field_map: dict[str, str] | None = None):
+        field_map = field_map or {}
+        placed = False
+        for name, messages in error.fields.items():
+            field = field_map.get(name, name)
+            self.add_error(field if field in self.fields else None, messages)
+            placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Sign-in for partner members, throttled per username and client IP."""
+
+    def _client_ip(self) -> str:
+        # NOTE: behind a reverse proxy REMOTE_ADDR is the proxy's address, so the lock
+        # then applies to the username from every client until a trusted proxy header is read.
+        return self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = self._client_ip()
+        until = portal_access.locked_until(username=username, ip=ip)
+        if until is not None:
+            raise self._throttled_error(until)
+        try:
+            cleaned_data = super().clean()
+        except ValidationError as exc:
+            if exc.code == "invalid_login":
+                until = portal_access.record_failure(username=username, ip=ip)
+                if until is not None:
+                    raise self._throttled_error(until) from exc
+            raise
+        if username:
+            portal_access.reset_failures(username=username, ip=ip)
+        return cleaned_data
+
+    def _throttled_error(self, until: dt.datetime) -> ValidationError:
+        minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+        message = ngettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)s minute.",
+            "Too many failed sign-in attempts. Try again in %(minutes)s minutes.",
+            minutes,
+        )
+        return ValidationError(message, code="throttled", params={"minutes": minutes})
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        membership = selectors.membership_for(user)
+        if membership is None:
+            return
+        message = portal_access.closed_portal_message(membership.partner)
+        if message is not None:
+            raise ValidationError(message, code="partner_closed")
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Password reset whose e-mail is written in the language of the request."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        # The person asking is not signed in and users store no language, so the
+        # e-mail uses the language the reset page was shown in.
+        language = translation.get_language() or "es"
+        subject = " ".join(render_to_string(subject_template_name, context).split())
+        body = render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(
+            subject, body, from_email, [to_email], headers={"Content-Language": language}
+        )
+        try:
+            message.send()
+        except OSError:
+            # A failure page would tell a stranger that the address has an account.
+            logger.exception("password reset e-mail to user %s failed", context["user"].pk)
+
+
+class PartnerProfileForm(DomainErrorFormMixin, forms.Form):
+    """The profile fields a member may change; ``services.update_partner`` saves them."""
+
+    def __init__(self, *args, partner: Partner, **kwargs):
+        kwargs.setdefault(
+            "initial", {name: getattr(partner, name) for name in PARTNER_EDITABLE_FIELDS}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Partner, fields=PARTNER_EDITABLE_FIELDS))
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def changes(self) -> dict:
+        """Return the cleaned values of the fields the member changed."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class ApiKeyCreateForm(DomainErrorFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Say where the key is used, for example “Online shop”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiKey.Scope.choices,
+        initial=ApiKey.Scope.READ,
+        widget=forms.RadioSelect,
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Optional. The key stops working at the end of this day."),
+    )
+
+    # The service takes an ``expires_at`` datetime, and the form takes a date.
+    DOMAIN_FIELD_MAP = {"expires_at": "expires_on"}
+
+    def clean_expires_on(self):
+        expires_on = self.cleaned_data["expires_on"]
+        if expires_on is not None and expires_on <= timezone.localdate():
+            raise ValidationError(_("The expiry date must be after today."), code="past_date")
+        return expires_on
+
+    def expires_at(self) -> dt.datetime | None:
+        """Return the end of the chosen day in the active time zone, or None."""
+        expires_on = self.cleaned_data.get("expires_on")
+        if expires_on is None:
+            return None
+        next_day = dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time.min)
+        return timezone.make_aware(next_day)

@@ -1,0 +1,229 @@
+"""Server-rendered pages of the partner portal.
+
+Member pages go through ``member_required``. Forms validate the input, services
+in ``partners.services`` change state and ``partners.selectors`` reads it.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from babel.core import Locale
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from partners import identifiers, portal_access, selectors, services
+from partners.forms import (
+    ApiKeyCreateForm,
+    PartnerProfileForm,
+    PortalAuthenticationForm,
+    PortalPasswordResetForm,
+)
+
+
+def _access_denied(request, *, heading: str, message: str, admin_link: bool = False):
+    context = {"heading": heading, "message": message, "admin_link": admin_link}
+    return render(request, "partners/access_denied.html", context, status=403)
+
+
+def _deny_non_member(request):
+    if request.user.is_staff:
+        return _access_denied(
+            request,
+            heading=_("The portal is for partners"),
+            message=_(
+                "You are signed in as staff, and staff accounts are not linked to a partner. "
+                "Partners and programs are managed in the administration site."
+            ),
+            admin_link=True,
+        )
+    return _access_denied(
+        request,
+        heading=_("Your account is not linked to a partner"),
+        message=_(
+            "Only members of a partner can use the portal. Ask your partner's owner to "
+            "add you, or contact your account manager."
+        ),
+    )
+
+
+def _deny_role(request, membership):
+    return _access_denied(
+        request,
+        heading=_("Owners and administrators only"),
+        message=_(
+            "Your role is %(role)s. Ask an owner or administrator of %(partner)s to make "
+            "this change."
+        )
+        % {"role": membership.get_role_display(), "partner": membership.partner},
+    )
+
+
+def member_required(view=None, *, manage: bool = False):
+    """Admit signed-in members of an open partner and set ``request.membership``.
+
+    With ``manage=True`` the member also needs the owner or admin role. Anonymous
+    visitors go to the sign-in page, and every other rejected user gets a 403 page
+    that explains why.
+    """
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = selectors.membership_for(request.user)
+            if membership is None:
+                return _deny_non_member(request)
+            closed_message = portal_access.closed_portal_message(membership.partner)
+            if closed_message is not None:
+                return _access_denied(
+                    request, heading=_("The portal is closed"), message=closed_message
+                )
+            if manage and not membership.can_manage:
+                return _deny_role(request, membership)
+            request.membership = membership
+            return view_func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+class PortalLoginView(auth_views.LoginView):
+    authentication_form = PortalAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class PortalPasswordResetView(auth_views.PasswordResetView):
+    form_class = PortalPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password_reset_done")
+
+
+class PortalPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+
+def _currency_label(code: str) -> str:
+    locale = Locale.parse(translation.to_locale(translation.get_language() or "es"))
+    return f"{code} · {locale.currencies.get(code, code)}"
+
+
+def _tax_id_scheme(country: str) -> str:
+    scheme = identifiers.TAX_ID_SCHEMES.get(country)
+    return scheme.label if scheme else _("Tax id")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    membership = request.membership
+    partner = membership.partner
+    form = None
+    if request.method == "POST" and not membership.can_manage:
+        return _deny_role(request, membership)
+    if membership.can_manage:
+        form = PartnerProfileForm(request.POST or None, partner=partner)
+        if request.method == "POST" and form.is_valid():
+            changes = form.changes()
+            if not changes:
+                messages.info(request, _("Nothing changed, so nothing was saved."))
+                return redirect("portal:profile")
+            try:
+                services.update_partner(
+                    partner=partner,
+                    actor=request.user,
+                    data=changes,
+                    allowed_fields=services.PARTNER_EDITABLE_FIELDS,
+                )
+            except services.PartnerError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, _("The profile was saved."))
+                return redirect("portal:profile")
+    context = {
+        "membership": membership,
+        "partner": partner,
+        "contacts": selectors.partner_contacts(partner=partner),
+        "tax_id_scheme": _tax_id_scheme(str(partner.country)),
+        "currency_label": _currency_label(partner.default_currency),
+        "form": form,
+    }
+    return render(request, "partners/profile.html", context)
+
+
+def _api_keys_page(request, form: ApiKeyCreateForm | None):
+    membership = request.membership
+    context = {
+        "membership": membership,
+        "partner": membership.partner,
+        "api_keys": selectors.partner_api_keys(partner=membership.partner),
+        "form": form,
+    }
+    return render(request, "partners/api_keys.html", context)
+
+
+@member_required
+@require_http_methods(["GET"])
+def api_keys(request):
+    form = ApiKeyCreateForm() if request.membership.can_manage else None
+    return _api_keys_page(request, form)
+
+
+@never_cache
+@member_required(manage=True)
+@require_http_methods(["GET", "POST"])
+def create_api_key(request):
+    """Issue a key and show its secret in this response only, because only a digest is stored."""
+    if request.method == "GET":
+        return redirect("portal:api_keys")
+    form = ApiKeyCreateForm(request.POST)
+    if not form.is_valid():
+        return _api_keys_page(request, form)
+    try:
+        issued = services.create_api_key(
+            partner=request.membership.partner,
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_at=form.expires_at(),
+        )
+    except services.PartnerError as exc:
+        form.add_domain_error(exc, field_map=ApiKeyCreateForm.DOMAIN_FIELD_MAP)
+        return _api_keys_page(request, form)
+    # Rendering from the POST keeps the secret out of URLs, the session and redirects.
+    context = {
+        "membership": request.membership,
+        "api_key": issued.api_key,
+        "raw_key": issued.raw_key,
+    }
+    return render(request, "partners/api_key_created.html", context)
+
+
+@member_required(manage=True)
+@require_http_methods(["GET", "POST"])
+def revoke_api_key(request, pk: int):
+    partner = request.membership.partner
+    api_key = get_object_or_404(selectors.partner_api_keys(partner=partner), pk=pk)
+    if api_key.revoked_at is not None:
+        messages.info(request, _("The key %(name)s was already revoked.") % {"name": api_key.name})
+        return redirect("portal:api_keys")
+    if request.method == "POST":
+        services.revoke_api_key(api_key=api_key, actor=request.user)
+        messages.success(
+            request,
+            _("The key %(name)s was revoked. Programs using it can no longer call the API.")
+            % {"name": api_key.name},
+        )
+        return redirect("portal:api_keys")
+    context = {"membership": request.membership, "api_key": api_key}
+    return render(request, "partners/api_key_revoke.html", context)

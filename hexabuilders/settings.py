@@ -120,6 +120,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hexa",
         }
+            # Without timeouts a hung Redis would hang every request that touches the cache.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 5},
     }
     CHANNEL_LAYERS = {
         "default": {

@@ -1,0 +1,1 @@
+"""Spreadsheet import and export of partners with django-import-export."""

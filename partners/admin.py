@@ -1,0 +1,460 @@
+"""Staff screens for partners, their contacts, members and API keys.
+
+Every status change is an admin action that calls the same service as the API, and
+the add and change forms save through ``services.create_partner`` and
+``services.update_partner``. Changes appear in the admin's history (LogEntry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
+from import_export.admin import ImportExportModelAdmin
+from import_export.results import RowResult
+
+from partners import services
+from partners.admin_forms import PartnerAdminForm, PartnerExportForm, StatusChangeReasonForm
+from partners.imports.cells import compact_tax_id
+from partners.imports.formats import PARTNER_FORMATS, SpreadsheetFileError
+from partners.imports.resources import PartnerResource
+from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
+
+# Fields Finance edits; staff who may change partners but not add them edit only these.
+PAYOUT_FIELDS = (
+    "payout_method",
+    "iban",
+    "bic",
+    "paypal_email",
+    "bank_name",
+    "bank_account_number",
+    "bank_account_type",
+)
+
+STATUS_COLOURS = {
+    Partner.Status.APPLICANT: "#6c757d",
+    Partner.Status.ONBOARDING: "#0d6efd",
+    Partner.Status.ACTIVE: "#198754",
+    Partner.Status.SUSPENDED: "#b35c00",
+    Partner.Status.TERMINATED: "#b02a37",
+}
+
+
+def status_badge(status: str, label: str) -> str:
+    return format_html(
+        '<span style="background:{};color:#fff;border-radius:8px;padding:1px 8px;'
+        'white-space:nowrap">{}</span>',
+        STATUS_COLOURS.get(status, "#6c757d"),
+        label,
+    )
+
+
+class PartnerContactInline(admin.TabularInline):
+    model = PartnerContact
+    extra = 0
+    fields = ("name", "role", "email", "phone", "is_primary")
+
+
+class PartnerMemberInline(admin.TabularInline):
+    model = PartnerMember
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+
+
+class ApiKeyInline(admin.TabularInline):
+    """The partner's keys, read-only: staff never see a secret and revoke from the key list."""
+
+    model = ApiKey
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("name", "prefix", "scope", "expires_at", "revoked_at", "last_used_at", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(ImportExportModelAdmin):
+    form = PartnerAdminForm
+    list_display = (
+        "name_column",
+        "kind",
+        "country",
+        "tax_id_column",
+        "status_column",
+        "tier",
+        "account_manager",
+    )
+    list_select_related = ("account_manager",)
+    list_filter = (
+        "status",
+        "kind",
+        ("country", CountryFilter),
+        "tier",
+        ("account_manager", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("legal_name", "display_name", "tax_id", "email")
+    search_help_text = _(
+        "Search by legal or display name, tax id (with or without dots) or e-mail."
+    )
+    autocomplete_fields = ("account_manager",)
+    date_hierarchy = "joined_on"
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ("legal_name",)
+    readonly_fields = ("status_column", "formatted_tax_id", "created_at", "updated_at")
+    fieldsets = (
+        (
+            _("Identity"),
+            {"fields": ("legal_name", "display_name", "kind", "country", "tax_id")},
+        ),
+        (_("Contact"), {"fields": ("email", "phone", "city", "website")}),
+        (
+            _("Commercial terms"),
+            {
+                "fields": (
+                    "tier",
+                    "default_currency",
+                    "commission_rate",
+                    "joined_on",
+                    "account_manager",
+                )
+            },
+        ),
+        (_("Payout"), {"fields": PAYOUT_FIELDS}),
+        (
+            _("Status"),
+            {"fields": ("status_column", "formatted_tax_id", "created_at", "updated_at")},
+        ),
+    )
+    inlines = (PartnerContactInline, PartnerMemberInline, ApiKeyInline)
+    actions = ("start_onboarding", "activate", "suspend", "terminate")
+
+    resource_classes = (PartnerResource,)
+    import_formats = PARTNER_FORMATS
+    export_formats = PARTNER_FORMATS
+    export_form_class = PartnerExportForm
+
+    # List columns.
+
+    @admin.display(description=_("partner"), ordering="legal_name")
+    def name_column(self, partner: Partner) -> str:
+        if partner.display_name and partner.display_name != partner.legal_name:
+            return format_html(
+                "<strong>{}</strong><br><small>{}</small>",
+                partner.display_name,
+                partner.legal_name,
+            )
+        return partner.legal_name
+
+    @admin.display(description=_("tax id"), ordering="tax_id")
+    def tax_id_column(self, partner: Partner) -> str:
+        return partner.formatted_tax_id
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_column(self, partner: Partner) -> str:
+        return status_badge(partner.status, partner.get_status_display())
+
+    @admin.display(description=_("tax id as printed"))
+    def formatted_tax_id(self, partner: Partner) -> str:
+        return partner.formatted_tax_id if partner.pk else "—"
+
+    # Search: a tax id typed as 890.903.938-8 also finds the stored 8909039388.
+
+    def get_search_results(self, request, queryset, search_term):
+        filtered = queryset
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        compact = compact_tax_id(search_term.strip())
+        if compact and compact != search_term.strip() and any(ch.isdigit() for ch in compact):
+            queryset |= filtered.filter(tax_id__icontains=compact)
+        return queryset, may_have_duplicates
+
+    # Forms: finance edits payout fields only; saving goes through the services.
+
+    def can_edit_profile(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("partners.add_partner")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.can_edit_profile(request):
+            profile = [
+                name
+                for fieldset in self.fieldsets
+                for name in fieldset[1]["fields"]
+                if name not in PAYOUT_FIELDS and name not in readonly
+            ]
+            readonly.extend(profile)
+        return readonly
+
+    def save_model(self, request, obj: Partner, form, change: bool) -> None:
+        model_fields = {field.name for field in Partner._meta.concrete_fields}
+        if not change:
+            values = {
+                name: getattr(obj, name) for name in form.cleaned_data if name in model_fields
+            }
+            created = services.create_partner(actor=request.user, **values)
+            for field in Partner._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(created, field.attname))
+            obj._state.adding = False
+            obj._state.db = created._state.db
+            return
+        data = {name: getattr(obj, name) for name in form.changed_data if name in model_fields}
+        if data:
+            updated = services.update_partner(partner=obj, actor=request.user, data=data)
+            obj.updated_at = updated.updated_at
+
+    # Status actions. Each partner is changed in its own transaction, so one refusal
+    # does not undo the others; every refusal is reported with the service's reason.
+
+    def has_change_status_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("partners.change_partner_status")
+
+    def _change_status(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Partner],
+        service: Callable[..., Partner],
+        done_message: Callable[[int], str],
+        reason: str = "",
+    ) -> None:
+        changed: list[Partner] = []
+        for partner in queryset.order_by("pk"):
+            previous = partner.get_status_display()
+            kwargs = {"reason": reason} if reason else {}
+            try:
+                updated = service(partner=partner, actor=request.user, **kwargs)
+            except services.PartnerError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+                continue
+            message = gettext("Status changed from %(old)s to %(new)s.") % {
+                "old": previous,
+                "new": updated.get_status_display(),
+            }
+            if reason:
+                message = f"{message} {gettext('Reason: %(reason)s') % {'reason': reason}}"
+            self.log_change(request, updated, message)
+            changed.append(updated)
+        if changed:
+            names = ", ".join(str(partner) for partner in changed)
+            self.message_user(
+                request,
+                done_message(len(changed)) % {"count": len(changed), "names": names},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Start onboarding"), permissions=("change_status",))
+    def start_onboarding(self, request, queryset):
+        self._change_status(
+            request,
+            queryset,
+            services.start_onboarding,
+            lambda count: ngettext(
+                "Onboarding started for %(count)d partner: %(names)s.",
+                "Onboarding started for %(count)d partners: %(names)s.",
+                count,
+            ),
+        )
+
+    @admin.action(description=_("Activate"), permissions=("change_status",))
+    def activate(self, request, queryset):
+        self._change_status(
+            request,
+            queryset,
+            services.activate_partner,
+            lambda count: ngettext(
+                "Activated %(count)d partner: %(names)s.",
+                "Activated %(count)d partners: %(names)s.",
+                count,
+            ),
+        )
+
+    @admin.action(description=_("Suspend"), permissions=("change_status",))
+    def suspend(self, request, queryset):
+        return self._confirm_status_change(
+            request,
+            queryset,
+            action="suspend",
+            title=gettext("Suspend partners"),
+            warning=gettext(
+                "Suspended partners' links and API keys stop working until they are "
+                "activated again."
+            ),
+            service=services.suspend_partner,
+            done_message=lambda count: ngettext(
+                "Suspended %(count)d partner: %(names)s.",
+                "Suspended %(count)d partners: %(names)s.",
+                count,
+            ),
+        )
+
+    @admin.action(description=_("Terminate"), permissions=("change_status",))
+    def terminate(self, request, queryset):
+        return self._confirm_status_change(
+            request,
+            queryset,
+            action="terminate",
+            title=gettext("Terminate partners"),
+            warning=gettext(
+                "Termination is final: it cannot be undone and it revokes every API key "
+                "of these partners."
+            ),
+            service=services.terminate_partner,
+            done_message=lambda count: ngettext(
+                "Terminated %(count)d partner: %(names)s.",
+                "Terminated %(count)d partners: %(names)s.",
+                count,
+            ),
+        )
+
+    def _confirm_status_change(
+        self, request, queryset, *, action, title, warning, service, done_message
+    ):
+        """Ask for a reason first; the confirmation page posts back with ``confirm``."""
+        form = StatusChangeReasonForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._change_status(
+                request, queryset, service, done_message, form.cleaned_data["reason"]
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "warning": warning,
+            "action": action,
+            "form": form,
+            "partners": queryset.order_by("legal_name"),
+            "selected_ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/partners/partner/status_change_confirmation.html", context
+        )
+
+    # Import: translated file errors on the form, and a history entry per partner.
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, SpreadsheetFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def generate_log_entries(self, result, request):
+        for row in result.valid_rows():
+            if row.import_type not in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
+                continue
+            partner = row.instance
+            if row.import_type == RowResult.IMPORT_TYPE_NEW:
+                self.log_addition(request, partner, gettext("Created by a spreadsheet import."))
+            else:
+                self.log_change(request, partner, gettext("Updated by a spreadsheet import."))
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """API keys are issued by partners in the portal; staff list, inspect and revoke them."""
+
+    list_display = (
+        "name",
+        "prefix_column",
+        "partner",
+        "scope",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "created_at",
+    )
+    list_select_related = ("partner",)
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("prefix", "name", "partner__legal_name")
+    search_help_text = _(
+        "Search by key prefix (hxb_… as shown to the partner), key name or partner."
+    )
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False
+    fields = (
+        "partner",
+        "name",
+        "prefix_column",
+        "scope",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    @admin.display(description=_("prefix"), ordering="prefix")
+    def prefix_column(self, api_key: ApiKey) -> str:
+        return f"hxb_{api_key.prefix}_…"
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff paste the start of a full key (hxb_<prefix>_…); search by its prefix.
+        parts = search_term.strip().split("_")
+        if len(parts) >= 2 and parts[0] == "hxb" and parts[1]:
+            search_term = parts[1]
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Revoking keeps the key's history; deleting would lose who used it and when.
+        return False
+
+    @admin.action(description=_("Revoke"), permissions=("change",))
+    def revoke(self, request, queryset):
+        revoked = 0
+        for api_key in queryset.filter(revoked_at__isnull=True).order_by("pk"):
+            services.revoke_api_key(api_key=api_key, actor=request.user)
+            self.log_change(request, api_key, gettext("Revoked."))
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d API key.", "Revoked %(count)d API keys.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(PartnerMember)
+class PartnerMemberAdmin(admin.ModelAdmin):
+    list_display = ("user", "partner", "role", "created_at")
+    list_select_related = ("user", "partner")
+    list_filter = ("role",)
+    search_fields = (
+        "user__username",
+        "user__email",
+        "partner__legal_name",
+        "partner__display_name",
+    )
+    autocomplete_fields = ("user", "partner")
+    list_per_page = 50
+
+
+@admin.register(PartnerContact)
+class PartnerContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "partner", "role", "email", "phone", "is_primary")
+    list_select_related = ("partner",)
+    list_filter = ("is_primary",)
+    search_fields = ("name", "email", "partner__legal_name", "partner__display_name")
+    autocomplete_fields = ("partner",)
+    list_per_page = 50

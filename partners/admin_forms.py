@@ -1,0 +1,74 @@
+"""Forms used only by the partner admin."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import SelectableFieldsExportForm
+
+from partners.currencies import currency_choices
+from partners.imports.resources import COLUMN_LABELS
+from partners.models import Partner
+
+
+class PartnerAdminForm(forms.ModelForm):
+    """The partner change form, with currencies named in the staff member's language."""
+
+    default_currency = forms.ChoiceField(
+        label=Partner._meta.get_field("default_currency").verbose_name,
+        choices=currency_choices,
+        initial="COP",
+    )
+    website = forms.URLField(
+        label=Partner._meta.get_field("website").verbose_name,
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+    )
+
+    class Meta:
+        model = Partner
+        # Status is missing on purpose: it changes only through the admin actions.
+        fields = (
+            "legal_name",
+            "display_name",
+            "kind",
+            "country",
+            "tax_id",
+            "email",
+            "phone",
+            "city",
+            "website",
+            "tier",
+            "default_currency",
+            "commission_rate",
+            "joined_on",
+            "account_manager",
+            "payout_method",
+            "iban",
+            "bic",
+            "paypal_email",
+            "bank_name",
+            "bank_account_number",
+            "bank_account_type",
+        )
+
+
+class PartnerExportForm(SelectableFieldsExportForm):
+    """The export form, with each column's checkbox named by its translated header."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        label = COLUMN_LABELS.get(field_name)
+        return str(label) if label is not None else super()._get_field_label(resource, field_name)
+
+
+class StatusChangeReasonForm(forms.Form):
+    """The reason staff give when suspending or terminating partners."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Stored with the status change and sent with the event; optional."),
+    )

@@ -71,9 +71,7 @@ def create_groups(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     Group = apps.get_model("auth", "Group")
 
-    partner_type = ContentType.objects.db_manager(using).get(
-        app_label="partners", model="partner"
-    )
+    partner_type = ContentType.objects.db_manager(using).get(app_label="partners", model="partner")
     codename, name = STATUS_PERMISSION
     Permission.objects.using(using).get_or_create(
         content_type=partner_type, codename=codename, defaults={"name": name}

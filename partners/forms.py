@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import models
 from django.forms.models import fields_for_model
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -110,6 +111,13 @@ class PortalPasswordResetForm(PasswordResetForm):
             logger.exception("password reset e-mail to user %s failed", context["user"].pk)
 
 
+def _profile_formfield(model_field, **kwargs):
+    # Django 6.0 turns https into the default scheme for typed addresses; use it already.
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
 class PartnerProfileForm(DomainErrorFormMixin, forms.Form):
     """The profile fields a member may change; ``services.update_partner`` saves them."""
 
@@ -118,7 +126,11 @@ class PartnerProfileForm(DomainErrorFormMixin, forms.Form):
             "initial", {name: getattr(partner, name) for name in PARTNER_EDITABLE_FIELDS}
         )
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(Partner, fields=PARTNER_EDITABLE_FIELDS))
+        self.fields.update(
+            fields_for_model(
+                Partner, fields=PARTNER_EDITABLE_FIELDS, formfield_callback=_profile_formfield
+            )
+        )
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 

@@ -1,0 +1,179 @@
+"""Input and output serializers of the partner API.
+
+Output serializers are read-only renderings. Input serializers validate a request
+body before a service applies it, and reject fields they do not accept.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from hexabuilders.api.serializers import RejectUnknownFieldsMixin
+from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
+from partners.services import CONTACT_FIELDS, PARTNER_EDITABLE_FIELDS
+
+MASK = "*"
+
+
+def mask_tail(value: str, visible: int = 4) -> str:
+    """Return ``value`` with every character but the last ``visible`` replaced by ``*``."""
+    if len(value) <= visible:
+        return MASK * len(value)
+    return MASK * (len(value) - visible) + value[-visible:]
+
+
+def mask_email(value: str) -> str:
+    """Return the e-mail with the local part hidden except its first character."""
+    local, at, domain = value.partition("@")
+    if not at:
+        return mask_tail(value)
+    return f"{local[:1]}{MASK * 3}@{domain}"
+
+
+class PartnerProfileSerializer(serializers.ModelSerializer):
+    """The partner's own profile; account numbers are masked."""
+
+    country = serializers.CharField(read_only=True, help_text=_("ISO 3166-1 alpha-2 country code."))
+    tax_id = serializers.CharField(
+        source="formatted_tax_id",
+        read_only=True,
+        help_text=_("The tax id in the country's usual printed form."),
+    )
+    iban = serializers.SerializerMethodField(
+        help_text=_("The IBAN with all but the last 4 characters hidden.")
+    )
+    paypal_email = serializers.SerializerMethodField(
+        help_text=_("The PayPal e-mail with its local part hidden.")
+    )
+    bank_account_number = serializers.SerializerMethodField(
+        help_text=_("The account number with all but the last 4 characters hidden.")
+    )
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id",
+            "legal_name",
+            "display_name",
+            "kind",
+            "country",
+            "tax_id",
+            "status",
+            "tier",
+            "email",
+            "phone",
+            "city",
+            "website",
+            "default_currency",
+            "commission_rate",
+            "joined_on",
+            "payout_method",
+            "iban",
+            "bic",
+            "paypal_email",
+            "bank_name",
+            "bank_account_number",
+            "bank_account_type",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_iban(self, partner: Partner) -> str:
+        return mask_tail(partner.iban)
+
+    def get_paypal_email(self, partner: Partner) -> str:
+        return mask_email(partner.paypal_email) if partner.paypal_email else ""
+
+    def get_bank_account_number(self, partner: Partner) -> str:
+        return mask_tail(partner.bank_account_number)
+
+
+class PartnerProfileUpdateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    """The profile fields a partner may change; payout details are checked by the service."""
+
+    class Meta:
+        model = Partner
+        fields = list(PARTNER_EDITABLE_FIELDS)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerContact
+        fields = ["id", *CONTACT_FIELDS]
+        read_only_fields = fields
+
+
+class ContactInputSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    """A contact's fields; the phone is normalised to E.164 by the service."""
+
+    class Meta:
+        model = PartnerContact
+        fields = list(CONTACT_FIELDS)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    name = serializers.SerializerMethodField(help_text=_("The member's full name."))
+
+    class Meta:
+        model = PartnerMember
+        fields = ["id", "email", "name", "role", "created_at"]
+        read_only_fields = fields
+
+    def get_name(self, member: PartnerMember) -> str:
+        return member.user.get_full_name()
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    """An API key without its secret; ``prefix`` tells keys apart."""
+
+    is_usable = serializers.BooleanField(
+        read_only=True, help_text=_("False once the key is revoked or expired.")
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "is_usable",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("Leave empty for a key that never expires.")
+    )
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    """A new key with its full secret, which no later response contains."""
+
+    key = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "The full key, shown only in this response; store it now. It is null when the "
+            "response is a replay of an earlier request with the same Idempotency-Key."
+        ),
+    )
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+    def to_representation(self, issued):
+        # ``issued`` is an IssuedApiKey: the key row and its secret travel separately.
+        data = ApiKeySerializer(issued.api_key, context=self.context).data
+        return {**data, "key": issued.raw_key}

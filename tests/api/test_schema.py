@@ -1,0 +1,40 @@
+"""The OpenAPI schema generates without warnings and its docs page needs no CDN."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(target))
+
+    text = target.read_text()
+    assert "/api/v1/contacts/" in text
+    assert "ApiKeyAuth" in text
+
+
+@pytest.mark.django_db
+def test_schema_is_public(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_docs_page_loads_assets_locally(client):
+    response = client.get("/api/v1/docs/")
+
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert response.status_code == 200
+    assert re.findall(r"https?://", html) == []
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        assert finders.find(asset.removeprefix("/static/")), asset

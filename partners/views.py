@@ -215,13 +215,15 @@ def revoke_api_key(request, pk: int):
     partner = request.membership.partner
     api_key = get_object_or_404(selectors.partner_api_keys(partner=partner), pk=pk)
     if api_key.revoked_at is not None:
-        messages.info(request, _("The key %(name)s was already revoked.") % {"name": api_key.name})
+        messages.info(
+            request, _("The key “%(name)s” was already revoked.") % {"name": api_key.name}
+        )
         return redirect("portal:api_keys")
     if request.method == "POST":
         services.revoke_api_key(api_key=api_key, actor=request.user)
         messages.success(
             request,
-            _("The key %(name)s was revoked. Programs using it can no longer call the API.")
+            _("The key “%(name)s” was revoked. Programs using it can no longer call the API.")
             % {"name": api_key.name},
         )
         return redirect("portal:api_keys")

@@ -16,9 +16,9 @@ def detail_url(contact) -> str:
 
 @pytest.mark.django_db
 def test_create_contact_normalises_phone(api, partner):
-    response = api.post(
-        CONTACTS_URL, {"name": "Ana Ruiz", "role": "Billing", "phone": "300 123 4567"}, format="json"
-    )
+    body = {"name": "Ana Ruiz", "role": "Billing", "phone": "300 123 4567"}
+
+    response = api.post(CONTACTS_URL, body, format="json")
 
     contact = PartnerContact.objects.get()
     assert response.status_code == 201

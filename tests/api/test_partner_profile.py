@@ -43,9 +43,7 @@ def test_profile_masks_payout_details(api, paid_partner):
 
 @pytest.mark.django_db
 def test_profile_patch_changes_editable_fields(api, partner):
-    response = api.patch(
-        PROFILE_URL, {"city": "Medellín", "phone": "604 510 9000"}, format="json"
-    )
+    response = api.patch(PROFILE_URL, {"city": "Medellín", "phone": "604 510 9000"}, format="json")
 
     partner.refresh_from_db()
     assert response.status_code == 200

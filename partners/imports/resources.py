@@ -255,9 +255,6 @@ class PartnerResource(resources.ModelResource):
             for field in self.get_export_fields(selected_fields)
         ]
 
-    def get_diff_headers(self):
-        return [str(COLUMN_LABELS[field.column_name]) for field in self.get_import_fields()]
-
     def get_import_fields(self):
         return [field for field in super().get_import_fields() if not field.readonly]
 
@@ -283,7 +280,10 @@ class PartnerResource(resources.ModelResource):
         """Import inside one transaction that rolls back when any row is invalid."""
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        # The rows were matched to these headers by field name; staff read the labels.
+        result.diff_headers = [self.column_label(name) for name in result.diff_headers]
+        return result
 
     def before_import(self, dataset, **kwargs):
         self._actor = kwargs.get("user")

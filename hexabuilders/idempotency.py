@@ -6,6 +6,10 @@ request with the same key blocks on the unique (scope, key) index until the firs
 one commits, then finds the stored response and returns it. If the first request
 fails, its record rolls back with its work and the next request runs afresh, so
 only successful responses are replayed.
+
+NOTE: the concurrent case is tested on PostgreSQL. SQLite's IMMEDIATE transactions
+serialise the requests before they reach the index, which should give the same
+result but has no test.
 """
 
 from __future__ import annotations

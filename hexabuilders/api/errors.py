@@ -4,7 +4,7 @@
 
 ``message`` is in the request's language (Accept-Language), ``code`` is stable
 for programs, and ``fields`` appears only when particular inputs are at fault.
-Errors that no handler expects are left to Django, which logs them and answers 500.
+Errors that no handler expects are left to Django, which logs them and responds with 500.
 """
 
 from __future__ import annotations

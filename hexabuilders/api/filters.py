@@ -1,9 +1,9 @@
-"""Filter bases that answer 400 for every value they cannot use.
+"""Filter bases that reject with 400 every value they cannot use.
 
 django-filter's ``DjangoFilterBackend`` raises a validation error for an invalid
 form value, but ``BooleanFilter`` reads an unknown word as "no filter" and DRF's
-``OrderingFilter`` drops unknown fields, so both would answer 200 with a list the
-caller did not ask for. The classes here reject such values instead.
+``OrderingFilter`` drops unknown fields, so both would return 200 with a list the
+caller did not request. The classes here reject such values instead.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class PartnerFilterSet(django_filters.FilterSet):
 
 
 class StrictOrderingFilter(filters.OrderingFilter):
-    """DRF's ``OrderingFilter``, answering 400 for a field outside ``ordering_fields``."""
+    """DRF's ``OrderingFilter``, rejecting with 400 a field outside ``ordering_fields``."""
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param, "")

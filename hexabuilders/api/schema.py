@@ -1,4 +1,4 @@
-"""OpenAPI generation that knows the conventions of ``PartnerScopedMixin``."""
+"""OpenAPI generation that follows the conventions of ``PartnerScopedMixin``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class AutoSchema(BaseAutoSchema):
     """Document output serializers, the shared error responses and ``Idempotency-Key``.
 
     A view with ``input_serializer_classes`` reads its body with the input serializer
-    for the action and answers with ``output_serializer_classes[action]``, or with
+    for the action and responds with ``output_serializer_classes[action]``, or with
     ``serializer_class`` when the action has no entry.
     """
 

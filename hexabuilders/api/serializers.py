@@ -9,10 +9,10 @@ from rest_framework import serializers
 
 
 class RejectUnknownFieldsMixin:
-    """Answer 400 naming every body field the serializer does not accept.
+    """Reject with 400 every body field the serializer does not accept, naming each one.
 
     DRF ignores unknown fields, so a misspelt or read-only field would otherwise be
-    dropped without a word and the client would believe it had changed something.
+    dropped silently and the client would believe it had changed something.
     """
 
     def to_internal_value(self, data):

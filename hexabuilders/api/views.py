@@ -3,7 +3,7 @@
 ``PartnerScopedMixin`` is the one place that limits data to the caller's
 partner: subclasses declare ``partner_field`` (the lookup from their model to
 the partner) and never filter by partner themselves. Objects of another partner
-are therefore absent from every queryset and answer 404, never 403.
+are therefore absent from every queryset, so requests for them get 404, never 403.
 
 Writes follow one pattern (``CreateWithServiceMixin``, ``UpdateWithServiceMixin``):
 an input serializer validates the body, the view's ``perform_create`` or
@@ -49,7 +49,7 @@ def request_partner(request: Request) -> Any | None:
 
 
 def request_actor(request: Request) -> Any | None:
-    """Return the user accountable for the request: whoever created its API key."""
+    """Return the user accountable for the request, which is the creator of its API key."""
     return getattr(request.auth, "created_by", None)
 
 
@@ -71,11 +71,15 @@ class HasPartnerKey(permissions.BasePermission):
 class PartnerScopedMixin:
     """Limit every query to the caller's partner.
 
-    Declare on the subclass ``partner_field``, the lookup from the model to the
-    partner (``"pk"`` for the partner itself); ``serializer_class``, the output
-    serializer; and ``input_serializer_classes``, which maps an action to the
-    serializer that validates its body. ``output_serializer_classes`` maps an
-    action to an output serializer other than ``serializer_class``.
+    Subclasses declare:
+
+    - ``partner_field``: the lookup from the model to the partner, ``"pk"`` for the
+      partner itself;
+    - ``serializer_class``: the output serializer;
+    - ``input_serializer_classes``: action name to the serializer that validates
+      the request body;
+    - ``output_serializer_classes``: action name to an output serializer other than
+      ``serializer_class``.
     """
 
     permission_classes = [HasPartnerKey]
@@ -116,7 +120,7 @@ class CreateWithServiceMixin:
     """``create`` that validates the body, calls ``perform_create`` and renders its result.
 
     ``perform_create(serializer)`` calls one service and returns the object to
-    render. A request with an ``Idempotency-Key`` header runs at most once per key;
+    render. A request with an ``Idempotency-Key`` header runs at most once per key.
     ``idempotency_redacted_fields`` lists output fields that a replay returns as
     null, such as a secret that is shown once.
     """

@@ -11,7 +11,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     On success ``request.user`` is an ``ApiKeyUser`` and ``request.auth`` is the
     ``ApiKey``, whose partner scopes every query. Revoked and expired keys, and keys
     of suspended or terminated partners, fail with 401. A request without the
-    ``Api-Key`` keyword is left to other authenticators, and answers 401 when none
+    ``Api-Key`` keyword is left to other authenticators and gets 401 when none
     accepts it.
     """
 
@@ -30,7 +30,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return (ApiKeyUser(api_key), api_key)
 
     def authenticate_header(self, request):
-        # A value here makes DRF answer 401 rather than 403 to unauthenticated requests.
+        # A value here makes DRF respond with 401 rather than 403 to unauthenticated requests.
         return self.keyword
 
 

@@ -127,7 +127,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    """An API key without its secret; ``prefix`` tells keys apart."""
+    """An API key without its secret; ``prefix`` distinguishes keys in a list."""
 
     is_usable = serializers.BooleanField(
         read_only=True, help_text=_("False once the key is revoked or expired.")

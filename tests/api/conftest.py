@@ -9,7 +9,7 @@ from tests.factories import issue_api_key
 
 
 def key_client(raw_key: str, *, language: str = "en") -> APIClient:
-    """Return a client that sends ``raw_key`` and asks for answers in ``language``."""
+    """Return a client that sends ``raw_key`` and requests responses in ``language``."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}", HTTP_ACCEPT_LANGUAGE=language)
     return client

@@ -1,7 +1,7 @@
 """Every API route, read from the URL resolver, and a maker of objects for each model.
 
 Tests iterate over ``api_routes()`` rather than a hand-written list, so a route added
-under /api/v1/ is covered as soon as it exists; a model without a maker in
+under /api/v1/ is covered as soon as it exists. A model without a maker in
 ``OBJECT_MAKERS`` makes those tests fail until one is added.
 """
 

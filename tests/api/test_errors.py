@@ -1,4 +1,4 @@
-"""Every API error has the shared JSON shape, in the language the request asks for."""
+"""Every API error has the shared JSON shape, in the language the request names."""
 
 from __future__ import annotations
 

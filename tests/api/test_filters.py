@@ -1,4 +1,4 @@
-"""Each filter and ordering works, and a value a filter cannot use answers 400."""
+"""Each filter and ordering works, and a value a filter cannot use gets 400."""
 
 from __future__ import annotations
 

@@ -138,10 +138,10 @@ def test_purge_expired_deletes_old_records(api):
     post(api, CONTACTS_URL, BODY, "key-1")
     record = IdempotencyRecord.objects.get()
 
-    kept = idempotency.purge_expired(now=record.created_at + dt.timedelta(hours=23))
+    deleted_early = idempotency.purge_expired(now=record.created_at + dt.timedelta(hours=23))
     deleted = idempotency.purge_expired(now=record.created_at + idempotency.RETENTION)
 
-    assert kept == 0
+    assert deleted_early == 0
     assert deleted == 1
 
 

@@ -38,7 +38,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     description=_(
         "A unique value, such as a UUID, that makes retries safe. Repeating the request "
         "with the same key and body within 24 hours returns the first response and "
-        "creates nothing; the same key with another body answers 422."
+        "creates nothing; the same key with another body gets 422."
     ),
 )
 

@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -71,7 +72,7 @@ def member_required(view=None, *, manage: bool = False):
 
     With ``manage=True`` the member also needs the owner or admin role. Anonymous
     visitors go to the sign-in page, and every other rejected user gets a 403 page
-    that explains why.
+    that explains why. The view's responses are marked never-cache.
     """
 
     def decorator(view_func):
@@ -90,7 +91,11 @@ def member_required(view=None, *, manage: bool = False):
             if manage and not membership.can_manage:
                 return _deny_role(request, membership)
             request.membership = membership
-            return view_func(request, *args, **kwargs)
+            response = view_func(request, *args, **kwargs)
+            # Member pages show payout details, so neither shared caches nor the
+            # back button after sign-out may serve them.
+            add_never_cache_headers(response)
+            return response
 
         return wrapper
 

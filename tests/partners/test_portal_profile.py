@@ -206,3 +206,13 @@ def test_profile_shows_only_own_partner(client, other_member):
 
     assert "Ecopetrol S.A." in html
     assert "Bancolombia" not in html
+
+
+@pytest.mark.django_db
+def test_profile_forbids_caching(client, member):
+    client.force_login(member.user)
+
+    response = client.get(PROFILE_URL)
+
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]

@@ -28,7 +28,7 @@ from partners.imports.formats import PARTNER_FORMATS, SpreadsheetFileError
 from partners.imports.resources import PartnerResource
 from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
 
-# Fields Finance edits; staff who may change partners but not add them edit only these.
+# Staff who may change partners but not add them (Finance) edit only these fields.
 PAYOUT_FIELDS = (
     "payout_method",
     "iban",
@@ -72,7 +72,7 @@ class PartnerMemberInline(admin.TabularInline):
 
 
 class ApiKeyInline(admin.TabularInline):
-    """The partner's keys, read-only: staff never see a secret and revoke from the key list."""
+    """The partner's keys, read-only. Staff never see a secret and revoke keys in the key list."""
 
     model = ApiKey
     extra = 0
@@ -182,7 +182,7 @@ class PartnerAdmin(ImportExportModelAdmin):
             queryset |= filtered.filter(tax_id__icontains=compact)
         return queryset, may_have_duplicates
 
-    # Forms: finance edits payout fields only; saving goes through the services.
+    # Forms: Finance edits payout fields only, and saving goes through the services.
 
     def can_edit_profile(self, request: HttpRequest) -> bool:
         return request.user.has_perm("partners.add_partner")
@@ -216,8 +216,8 @@ class PartnerAdmin(ImportExportModelAdmin):
             updated = services.update_partner(partner=obj, actor=request.user, data=data)
             obj.updated_at = updated.updated_at
 
-    # Status actions. Each partner is changed in its own transaction, so one refusal
-    # does not undo the others; every refusal is reported with the service's reason.
+    # Status actions. Each partner is changed in its own transaction, so one rejection
+    # does not undo the others. Every rejection is reported with the service's reason.
 
     def has_change_status_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("partners.change_partner_status")
@@ -346,6 +346,10 @@ class PartnerAdmin(ImportExportModelAdmin):
             request, "admin/partners/partner/status_change_confirmation.html", context
         )
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Partners are terminated, never deleted, so their history and events stay whole.
+        return False
+
     # Import: translated file errors on the form, and a history entry per partner.
 
     def add_data_read_fail_error_to_form(self, form, e):
@@ -353,6 +357,21 @@ class PartnerAdmin(ImportExportModelAdmin):
             form.add_error("import_file", str(e))
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        self.message_user(
+            request,
+            gettext(
+                "Import finished. Created: %(new)d, updated: %(updated)d, unchanged: %(skipped)d."
+            )
+            % {
+                "new": totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
+                "skipped": totals[RowResult.IMPORT_TYPE_SKIP],
+            },
+            messages.SUCCESS,
+        )
 
     def generate_log_entries(self, result, request):
         for row in result.valid_rows():

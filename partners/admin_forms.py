@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import SelectableFieldsExportForm
 
@@ -15,12 +16,12 @@ class PartnerAdminForm(forms.ModelForm):
     """The partner change form, with currencies named in the staff member's language."""
 
     default_currency = forms.ChoiceField(
-        label=Partner._meta.get_field("default_currency").verbose_name,
+        label=capfirst(Partner._meta.get_field("default_currency").verbose_name),
         choices=currency_choices,
         initial="COP",
     )
     website = forms.URLField(
-        label=Partner._meta.get_field("website").verbose_name,
+        label=capfirst(Partner._meta.get_field("website").verbose_name),
         required=False,
         max_length=200,
         assume_scheme="https",

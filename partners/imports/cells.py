@@ -31,7 +31,7 @@ def fold(text: str) -> str:
 
 
 def cell_text(value) -> str:
-    """Return the cell as stripped text; whole numbers lose Excel's trailing ``.0``."""
+    """Return the cell as stripped text. Whole numbers lose Excel's trailing ``.0``."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -45,14 +45,14 @@ def cell_text(value) -> str:
 
 
 def parse_decimal(value) -> Decimal | None:
-    """Read ``12,5``, ``12.5``, ``12,5 %`` or a spreadsheet number; blank gives None."""
+    """Read ``12,5``, ``12.5``, ``12,5 %`` or a spreadsheet number. A blank cell gives None."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return Decimal(str(value))
     text = cell_text(value).replace("%", "").replace(" ", "")
     if not text:
         return None
     if "," in text:
-        # A comma is the decimal separator; any dot before it groups thousands.
+        # A comma is the decimal separator, so any dot groups thousands.
         text = text.replace(".", "").replace(",", ".")
     try:
         number = Decimal(text)
@@ -64,7 +64,7 @@ def parse_decimal(value) -> Decimal | None:
 
 
 def parse_date(value) -> dt.date | None:
-    """Read ``dd/mm/yyyy``, ``yyyy-mm-dd`` or a spreadsheet date; blank gives None."""
+    """Read ``dd/mm/yyyy``, ``yyyy-mm-dd`` or a spreadsheet date. A blank cell gives None."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -102,7 +102,7 @@ def find_country(value) -> str | None:
 
 
 def parse_country(value) -> str:
-    """Return the ISO code of the cell's country; blank gives an empty string."""
+    """Return the ISO code of the cell's country, or an empty string for a blank cell."""
     text = cell_text(value)
     if not text:
         return ""

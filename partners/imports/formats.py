@@ -1,7 +1,7 @@
 """File formats for partner spreadsheets: delimited text as Excel saves it, and XLSX.
 
-Excel in a Spanish locale saves "CSV" as Windows-1252 text separated by semicolons;
-"CSV UTF-8" adds a byte order mark. The CSV format here reads the raw bytes, so it
+Excel in a Spanish locale saves "CSV" as Windows-1252 text separated by semicolons,
+and "CSV UTF-8" adds a byte order mark. The CSV format here reads the raw bytes, so it
 can detect the encoding and the delimiter itself instead of trusting a setting.
 """
 
@@ -20,7 +20,7 @@ DELIMITERS = (";", ",", "\t")
 
 
 class SpreadsheetFileError(ValueError):
-    """A file that cannot be read as a table; the message is translated for staff."""
+    """A file that cannot be read as a table, with a message translated for staff."""
 
 
 def decode_text(data: bytes) -> str:
@@ -68,7 +68,7 @@ def _escape_cells(dataset: tablib.Dataset, prefixes: tuple[str, ...]) -> tablib.
     """Return a copy whose text cells starting with a formula character get an apostrophe.
 
     A spreadsheet would otherwise run ``=HYPERLINK(...)`` typed by a partner in its
-    display name; the import strips the apostrophe again.
+    display name. The import strips the apostrophe again.
     """
     escaped = tablib.Dataset(headers=dataset.headers)
     for row in dataset:

@@ -26,7 +26,7 @@ from partners.models import Partner
 
 logger = logging.getLogger(__name__)
 
-# Export headers, translated into the active language; the import also accepts them.
+# Export headers, translated into the active language. The import accepts them too.
 COLUMN_LABELS = {
     "legal_name": gettext_lazy("Legal name"),
     "display_name": gettext_lazy("Display name"),
@@ -84,7 +84,7 @@ class TextWidget(widgets.Widget):
 
 
 class CurrencyWidget(widgets.Widget):
-    """An ISO 4217 code; a blank cell keeps the partner's currency (COP for a new one)."""
+    """An ISO 4217 code. A blank cell keeps the partner's currency (COP for a new one)."""
 
     def clean(self, value, row=None, **kwargs):
         return cells.cell_text(value).upper() or None
@@ -120,7 +120,7 @@ def _row_country(row) -> str | None:
 
 
 class TaxIdWidget(widgets.Widget):
-    """Normalise the tax id for the row's country; an invalid id is left for the model."""
+    """Normalise the tax id for the row's country, leaving an invalid id for the model to report."""
 
     def clean(self, value, row=None, **kwargs):
         text = cells.cell_text(value)
@@ -150,7 +150,7 @@ class PhoneWidget(widgets.Widget):
 
 
 class LocalizedDecimalWidget(widgets.Widget):
-    """A decimal written with the active language's separator; XLSX keeps the number."""
+    """A decimal written with the active language's separator, or a number cell in XLSX."""
 
     def clean(self, value, row=None, **kwargs):
         return cells.parse_decimal(value)
@@ -165,7 +165,7 @@ class LocalizedDecimalWidget(widgets.Widget):
 
 
 class DayFirstDateWidget(widgets.Widget):
-    """Dates as dd/mm/yyyy in Spanish, ISO 8601 in English; XLSX keeps a date cell."""
+    """Dates as dd/mm/yyyy in Spanish and ISO 8601 in English, or a date cell in XLSX."""
 
     def clean(self, value, row=None, **kwargs):
         return cells.parse_date(value)
@@ -181,7 +181,7 @@ class DayFirstDateWidget(widgets.Widget):
 
 
 class FileErrorResult(Error):
-    """A problem with the whole file; staff need its message, not a traceback."""
+    """A problem with the whole file, shown to staff with its message but no traceback."""
 
     def __init__(self, error, **kwargs):
         super().__init__(error, **kwargs)
@@ -281,7 +281,7 @@ class PartnerResource(resources.ModelResource):
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
         result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
-        # The rows were matched to these headers by field name; staff read the labels.
+        # Rows are matched to these headers by field name, but staff read the labels.
         result.diff_headers = [self.column_label(name) for name in result.diff_headers]
         return result
 
@@ -326,7 +326,7 @@ class PartnerResource(resources.ModelResource):
 
     def import_row(self, row, instance_loader, **kwargs):
         if all(not cells.cell_text(value) for value in row.values()):
-            # Spreadsheets often end with empty rows; they are skipped, not errors.
+            # Spreadsheets often end with empty rows, which are skipped rather than reported.
             blank = self.get_row_result_class()()
             blank.import_type = RowResult.IMPORT_TYPE_SKIP
             return blank

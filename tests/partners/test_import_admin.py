@@ -84,6 +84,14 @@ def test_confirm_imports_every_row(staff_client):
     assert OutboxEvent.objects.filter(type="partner.created").count() == 9
 
 
+def test_confirm_reports_totals(staff_client):
+    response = import_through_admin(in_language(staff_client, "en"), fixture_bytes(VALID))
+
+    assert [str(message) for message in response.context["messages"]] == [
+        "Import finished. Created: 9, updated: 0, unchanged: 0."
+    ]
+
+
 def test_confirm_records_staff_member_as_actor(staff_client, staff_user):
     import_through_admin(staff_client, fixture_bytes(VALID))
 

@@ -58,7 +58,7 @@ def test_valid_file_normalises_tax_id_and_phone():
     assert bancolombia.phone == "+576045109000"
 
 
-def test_valid_file_reads_decimal_comma_and_day_first_date():
+def test_valid_file_reads_decimal_comma_and_date():
     import_csv(fixture_bytes(VALID))
 
     exito = Partner.objects.get(display_name="Éxito")
@@ -144,7 +144,7 @@ def test_mixed_file_reports_wrong_nit_check_digit():
     assert errors[TAX_ID_COLUMN] == ["900.555.111-0 is not a valid NIT for CO."]
 
 
-def test_mixed_file_reports_every_problem_of_the_row_without_tax_id():
+def test_mixed_file_reports_all_errors_of_row():
     errors = invalid_rows_by_number(import_csv(fixture_bytes(MIXED)))[6]
 
     assert errors[TAX_ID_COLUMN] == ["This field cannot be blank."]
@@ -154,7 +154,7 @@ def test_mixed_file_reports_every_problem_of_the_row_without_tax_id():
     assert errors["Fecha de alta"] == ["32/13/2024 is not a valid date; write it as dd/mm/yyyy."]
 
 
-def test_mixed_file_reports_repeated_tax_id_naming_the_earlier_row():
+def test_mixed_file_reports_repeated_tax_id():
     errors = invalid_rows_by_number(import_csv(fixture_bytes(MIXED)))[7]
 
     assert errors[TAX_ID_COLUMN] == [
@@ -162,7 +162,7 @@ def test_mixed_file_reports_repeated_tax_id_naming_the_earlier_row():
     ]
 
 
-def test_mixed_file_reports_unknown_country_and_unchecked_tax_id():
+def test_mixed_file_reports_unknown_country():
     errors = invalid_rows_by_number(import_csv(fixture_bytes(MIXED)))[8]
 
     assert errors["País"] == [

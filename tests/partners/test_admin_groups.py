@@ -109,6 +109,10 @@ def test_creating_groups_twice_is_harmless():
         ("Read-only support", "admin:partners_apikey_changelist", 200),
         ("Partner managers", "admin:partners_partner_add", 200),
         ("Finance", "admin:partners_partner_add", 403),
+        ("Partner managers", "admin:partners_partner_import", 200),
+        ("Finance", "admin:partners_partner_import", 403),
+        ("Read-only support", "admin:partners_partner_import", 403),
+        ("Read-only support", "admin:partners_partner_export", 200),
     ],
 )
 def test_group_member_reaches_only_allowed_pages(client, group, url_name, status):

@@ -120,9 +120,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hexa",
-        }
             # Without timeouts a hung Redis would hang every request that touches the cache.
             "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 5},
+        }
     }
     CHANNEL_LAYERS = {
         "default": {

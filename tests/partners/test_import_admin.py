@@ -195,6 +195,17 @@ def test_unreadable_file_gets_translated_form_error(staff_client):
     ]
 
 
+def test_missing_column_is_reported_without_traceback(staff_client):
+    rows = [row[:4] for row in fixture_rows(VALID)]
+    data = "\n".join(";".join(row) for row in rows).encode("utf-8")
+
+    response = upload(in_language(staff_client, "en"), data)
+
+    assert "The file has no column for: Tax id." in response.text
+    assert "Traceback" not in response.text
+    assert Partner.objects.count() == 0
+
+
 # Language of the messages.
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 
 
 class HealthConsumer(AsyncJsonWebsocketConsumer):
-    """Answer ``ping`` with ``pong`` after a round trip through the channel layer.
+    """Reply to ``ping`` with ``pong`` after a round trip through the channel layer.
 
     Monitoring uses it to prove that the ASGI server, the WebSocket stack and the
     channel layer work end to end; it needs no session. The pong is sent to this

@@ -23,7 +23,7 @@ Status = HandlerDelivery.Status
 
 @dataclass(frozen=True)
 class Event:
-    """What a handler receives: the stored event, with ids and facts only."""
+    """The stored event as a handler receives it, with ids and facts only."""
 
     id: str
     type: str

@@ -5,8 +5,8 @@ inside ``registry.temporary_changes()`` and subscribe handlers of their own. A w
 ``--include tests.hexabuilders.outbox_handlers`` calls it on the ``worker_init``
 signal, so the worker dispatches the test events to the same handler names.
 
-Handlers record their effect in a table that is not a Django model, so no
-migration or ``makemigrations --check`` ever sees it. It exists only in the test
+Handlers record their effect in a table that is not a Django model, so
+``makemigrations --check`` never detects it. It exists only in the test
 database, and only on PostgreSQL.
 """
 

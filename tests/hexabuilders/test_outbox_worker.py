@@ -1,7 +1,9 @@
 """The outbox through a real Celery worker on Redis, including a broker outage.
 
 Each test starts ``celery worker`` as a subprocess on the PostgreSQL test database
-and sends tasks to it from this process with eager mode off. The worker imports
+and sends tasks to it from this process with eager mode off. The broker is a private
+``redis-server`` per test, because a shared Redis database would be shared with any
+other run of this suite on the machine, whose worker could take the messages. The worker imports
 ``tests.hexabuilders.outbox_handlers``, whose handler writes one effect row per
 delivery, and the test polls the database for that row.
 """
@@ -9,13 +11,12 @@ delivery, and the test polls the database for that row.
 import time
 
 import pytest
-import redis
 from django.db import transaction
 
 from hexabuilders.events import publish
 from hexabuilders.models import HandlerDelivery, OutboxEvent
 from hexabuilders.tasks import relay_outbox_task
-from tests.hexabuilders.conftest import WORKER_REDIS_DB, publishing_to, wait_until
+from tests.hexabuilders.conftest import publishing_to, wait_until
 from tests.hexabuilders.outbox_handlers import PINGED, WORKER_HANDLER
 
 pytestmark = [
@@ -38,12 +39,10 @@ def delivered(effects, event: OutboxEvent) -> bool:
     return effects.count_effects(event_id=event.pk, handler=WORKER_HANDLER) == 1
 
 
-def test_worker_delivers_published_event(outbox_registry, effects, start_worker, settings):
-    redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{WORKER_REDIS_DB}"
-    redis.Redis.from_url(redis_url).flushdb()
-    worker = start_worker(redis_url=redis_url)
+def test_worker_delivers_published_event(outbox_registry, effects, start_worker, private_redis):
+    worker = start_worker(redis_url=private_redis.url)
 
-    with publishing_to(redis_url):
+    with publishing_to(private_redis.url):
         event = publish_pinged("through the worker")
 
     assert wait_until(lambda: delivered(effects, event), timeout=DELIVERY_TIMEOUT), worker.output()

@@ -294,3 +294,9 @@ LOGGING = {
 
 # Health checks probe these; storage is checked by writing and deleting a small file.
 HEALTH_CHECK_TIMEOUT = env.read_int("HEXA_HEALTH_CHECK_TIMEOUT", 3, minimum=1)
+
+# Serve static files from the app folders without collectstatic in development and tests.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Django 6 makes https the default scheme of URL form fields; adopt it now.
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -104,11 +104,11 @@ def test_spanish_is_the_default_language(write_key):
 
 
 def spanish(msgid: str) -> str:
-    """Return the catalog's Spanish for ``msgid``, skipping the test while there is none."""
+    """Return the catalog's Spanish for ``msgid``; fail when the catalog lacks it."""
     with translation.override("es"):
         text = translation.gettext(msgid)
     if text == msgid:
-        pytest.skip(f"the Spanish catalog has no translation for {msgid!r}")
+        pytest.fail(f"the Spanish catalog has no translation for {msgid!r}")
     return text
 
 
@@ -128,3 +128,13 @@ def test_validation_error_in_spanish(write_key):
     response = key_client(write_key[1], language="es").post(CONTACTS_URL, {}, format="json")
 
     assert response.json()["error"]["message"] == expected
+
+
+def test_unknown_api_path_answers_json_not_found(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_unknown_api_path_answers_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404

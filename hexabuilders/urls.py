@@ -4,10 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from hexabuilders import views
-
-admin.site.site_header = "HexaBuilders"
-admin.site.site_title = "HexaBuilders"
+from hexabuilders import admin_site, views  # noqa: F401  (admin_site configures admin.site)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:profile", permanent=False)),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -15,9 +14,9 @@ from django.forms.models import fields_for_model
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from hexabuilders.errors import DomainError
+from hexabuilders.login_throttle import ThrottledLoginMixin
 from partners import portal_access, selectors
 from partners.models import ApiKey, Partner
 from partners.services import PARTNER_EDITABLE_FIELDS
@@ -39,40 +38,8 @@ class DomainErrorFormMixin:
             self.add_error(None, error.message)
 
 
-class PortalAuthenticationForm(AuthenticationForm):
+class PortalAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Sign-in for partner members, throttled per username and client IP."""
-
-    def _client_ip(self) -> str:
-        # NOTE: behind a reverse proxy REMOTE_ADDR is the proxy's address, so the lock
-        # then applies to the username from every client until a trusted proxy header is read.
-        return self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        ip = self._client_ip()
-        until = portal_access.locked_until(username=username, ip=ip)
-        if until is not None:
-            raise self._throttled_error(until)
-        try:
-            cleaned_data = super().clean()
-        except ValidationError as exc:
-            if exc.code == "invalid_login":
-                until = portal_access.record_failure(username=username, ip=ip)
-                if until is not None:
-                    raise self._throttled_error(until) from exc
-            raise
-        if username:
-            portal_access.reset_failures(username=username, ip=ip)
-        return cleaned_data
-
-    def _throttled_error(self, until: dt.datetime) -> ValidationError:
-        minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
-        message = ngettext(
-            "Too many failed sign-in attempts. Try again in %(minutes)s minute.",
-            "Too many failed sign-in attempts. Try again in %(minutes)s minutes.",
-            minutes,
-        )
-        return ValidationError(message, code="throttled", params={"minutes": minutes})
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

@@ -6,7 +6,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from partners import portal_access, services
+from hexabuilders import login_throttle
+from partners import services
 from tests.conftest import PASSWORD
 
 LOGIN_URL = "/portal/login/"
@@ -136,7 +137,7 @@ def test_portal_rejects_terminated_partner_member(english, member, partner):
 
 @pytest.mark.django_db
 def test_sign_in_locks_after_repeated_failures(client, member):
-    for _attempt in range(portal_access.MAX_FAILURES - 1):
+    for _attempt in range(login_throttle.MAX_FAILURES - 1):
         assert _error_codes(_sign_in(client, "ana", "wrong-password")) == ["invalid_login"]
 
     fifth = _sign_in(client, "ana", "wrong-password")
@@ -149,7 +150,7 @@ def test_sign_in_locks_after_repeated_failures(client, member):
 
 @pytest.mark.django_db
 def test_sign_in_lock_message_names_minutes(english, member):
-    for _attempt in range(portal_access.MAX_FAILURES):
+    for _attempt in range(login_throttle.MAX_FAILURES):
         _sign_in(english, "ana", "wrong-password")
 
     response = _sign_in(english, "ana", PASSWORD)
@@ -161,7 +162,7 @@ def test_sign_in_lock_message_names_minutes(english, member):
 
 @pytest.mark.django_db
 def test_sign_in_lock_ignores_other_ip(client, member):
-    for _attempt in range(portal_access.MAX_FAILURES):
+    for _attempt in range(login_throttle.MAX_FAILURES):
         _sign_in(client, "ana", "wrong-password")
 
     response = _sign_in(client, "ana", PASSWORD, REMOTE_ADDR="127.0.0.2")
@@ -172,7 +173,7 @@ def test_sign_in_lock_ignores_other_ip(client, member):
 
 @pytest.mark.django_db
 def test_sign_in_lock_ignores_other_username(client, member, other_member):
-    for _attempt in range(portal_access.MAX_FAILURES):
+    for _attempt in range(login_throttle.MAX_FAILURES):
         _sign_in(client, "ana", "wrong-password")
 
     response = _sign_in(client, "otto", PASSWORD)
@@ -183,12 +184,12 @@ def test_sign_in_lock_ignores_other_username(client, member, other_member):
 
 @pytest.mark.django_db
 def test_successful_sign_in_resets_failures(client, member):
-    for _attempt in range(portal_access.MAX_FAILURES - 1):
+    for _attempt in range(login_throttle.MAX_FAILURES - 1):
         _sign_in(client, "ana", "wrong-password")
     _sign_in(client, "ana", PASSWORD)
     client.logout()
 
-    for _attempt in range(portal_access.MAX_FAILURES - 1):
+    for _attempt in range(login_throttle.MAX_FAILURES - 1):
         _sign_in(client, "ana", "wrong-password")
     response = _sign_in(client, "ana", PASSWORD)
 
@@ -197,10 +198,10 @@ def test_successful_sign_in_resets_failures(client, member):
 
 @pytest.mark.django_db
 def test_sign_in_lock_expires(client, member, monkeypatch):
-    for _attempt in range(portal_access.MAX_FAILURES):
+    for _attempt in range(login_throttle.MAX_FAILURES):
         _sign_in(client, "ana", "wrong-password")
-    later = portal_access.timezone.now() + portal_access.LOCKOUT
-    monkeypatch.setattr(portal_access.timezone, "now", lambda: later)
+    later = login_throttle.timezone.now() + login_throttle.LOCKOUT
+    monkeypatch.setattr(login_throttle.timezone, "now", lambda: later)
 
     response = _sign_in(client, "ana", PASSWORD)
 

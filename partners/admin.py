@@ -22,7 +22,12 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.results import RowResult
 
 from partners import services
-from partners.admin_forms import PartnerAdminForm, PartnerExportForm, StatusChangeReasonForm
+from partners.admin_forms import (
+    PartnerAdminForm,
+    PartnerExportForm,
+    PartnerImportForm,
+    StatusChangeReasonForm,
+)
 from partners.imports.cells import compact_tax_id
 from partners.imports.formats import PARTNER_FORMATS, SpreadsheetFileError
 from partners.imports.resources import PartnerResource
@@ -145,6 +150,7 @@ class PartnerAdmin(ImportExportModelAdmin):
 
     resource_classes = (PartnerResource,)
     import_formats = PARTNER_FORMATS
+    import_form_class = PartnerImportForm
     export_formats = PARTNER_FORMATS
     export_form_class = PartnerExportForm
 

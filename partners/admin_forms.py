@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import SelectableFieldsExportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from partners.currencies import currency_choices
 from partners.imports.resources import COLUMN_LABELS
@@ -73,3 +74,25 @@ class StatusChangeReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Stored with the status change and sent with the event; optional."),
     )
+
+
+# A partner spreadsheet is a few hundred kilobytes; the limit stops a wrong file (a
+# database dump, a video) from being read into memory whole.
+MAX_IMPORT_FILE_BYTES = 5 * 1024 * 1024
+
+
+class PartnerImportForm(ImportForm):
+    """The import upload, with a size limit checked before the file is parsed."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_IMPORT_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; files of up to %(limit)s can be imported.")
+                % {
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(MAX_IMPORT_FILE_BYTES),
+                },
+                code="too_large",
+            )
+        return upload

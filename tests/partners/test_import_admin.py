@@ -195,6 +195,23 @@ def test_unreadable_file_gets_translated_form_error(staff_client):
     ]
 
 
+def test_oversized_file_is_refused_before_parsing(staff_client):
+    from partners import admin_forms
+
+    data = b"x" * (admin_forms.MAX_IMPORT_FILE_BYTES + 1)
+    response = upload(in_language(staff_client, "en"), data)
+
+    assert "files of up to" in response.context["form"].errors["import_file"][0]
+
+
+def test_oversized_file_writes_nothing(staff_client):
+    from partners import admin_forms
+
+    upload(staff_client, b"x" * (admin_forms.MAX_IMPORT_FILE_BYTES + 1))
+
+    assert Partner.objects.count() == 0
+
+
 def test_missing_column_is_reported_without_traceback(staff_client):
     rows = [row[:4] for row in fixture_rows(VALID)]
     data = "\n".join(";".join(row) for row in rows).encode("utf-8")

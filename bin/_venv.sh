@@ -2,7 +2,7 @@
 # with its test extras; later runs reinstall only when pyproject.toml changed.
 if [[ -z ${PYTHON_BIN:-} ]]; then
   for candidate in python3.13 python3.12 python3.11 python3; do
-    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
       PYTHON_BIN=$candidate
       break
     fi

@@ -183,6 +183,8 @@ EMAIL_HOST_USER = env.read_str("HEXA_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.read_str("HEXA_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.read_bool("HEXA_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env.read_int("HEXA_EMAIL_TIMEOUT", 10, minimum=1)
+# Absolute links in e-mails (invitations, password resets sent by jobs) start with this.
+PUBLIC_URL = env.read_str("HEXA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.read_str("HEXA_DEFAULT_FROM_EMAIL", "HexaBuilders <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -298,5 +300,3 @@ HEALTH_CHECK_TIMEOUT = env.read_int("HEXA_HEALTH_CHECK_TIMEOUT", 3, minimum=1)
 # Serve static files from the app folders without collectstatic in development and tests.
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
-# Django 6 makes https the default scheme of URL form fields; adopt it now.
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,14 @@ from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from partners.currencies import currency_choices
 from partners.imports.resources import COLUMN_LABELS
-from partners.models import Partner
+from partners.models import Partner, PartnerMember
+
+
+def _https_formfield(model_field, **kwargs):
+    # Django 6 makes https the default scheme of typed addresses; use it already.
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
 
 
 class PartnerAdminForm(forms.ModelForm):
@@ -30,6 +38,7 @@ class PartnerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Partner
+        formfield_callback = _https_formfield
         # Status is missing on purpose: it changes only through the admin actions.
         fields = (
             "legal_name",
@@ -96,3 +105,14 @@ class PartnerImportForm(ImportForm):
                 code="too_large",
             )
         return upload
+
+
+class MemberInviteForm(forms.Form):
+    """The person to invite to a partner's portal."""
+
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=PartnerMember.Role.choices, initial=PartnerMember.Role.OWNER
+    )

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -384,3 +385,64 @@ def delete_contact(*, contact: PartnerContact, actor: AbstractBaseUser | None) -
     contact_id, partner_id = contact.pk, contact.partner_id
     PartnerContact.objects.filter(pk=contact_id).delete()
     logger.info("contact %s of partner %s deleted by %s", contact_id, partner_id, _actor_id(actor))
+
+
+@transaction.atomic
+def invite_member(
+    *,
+    partner: Partner,
+    email: str,
+    role: str,
+    actor: AbstractBaseUser | None,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "es",
+) -> PartnerMember:
+    """Give a person access to the partner's portal and e-mail them a set-password link.
+
+    A new user is created without a usable password; an existing user without a partner
+    is linked as they are. The e-mail is sent by the ``member.invited`` handler.
+    """
+    if partner.status == Partner.Status.TERMINATED:
+        raise PartnerError(_("A terminated partner cannot have new members."))
+    email = get_user_model().objects.normalize_email(email.strip()).lower()
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_model(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        try:
+            user.full_clean()
+        except ValidationError as exc:
+            raise PartnerError(
+                _("The invitation has invalid data."), fields=exc.message_dict
+            ) from exc
+        user.save()
+    elif user.is_staff:
+        raise PartnerError(
+            _("%(email)s belongs to a staff account, which cannot be a partner member.")
+            % {"email": email},
+            fields={"email": [_("Use the e-mail address of a person at the partner.")]},
+        )
+    elif PartnerMember.objects.filter(user=user).exists():
+        raise PartnerError(
+            _("%(email)s is already a member of a partner.") % {"email": email},
+            fields={"email": [_("This person already has portal access.")]},
+        )
+    member = PartnerMember.objects.create(partner=partner, user=user, role=role)
+    publish(
+        "member.invited",
+        aggregate_id=member.pk,
+        payload={
+            "member_id": member.pk,
+            "partner_id": partner.pk,
+            "user_id": user.pk,
+            "email": email,
+            "language": language,
+            "actor_id": _actor_id(actor),
+        },
+    )
+    logger.info(
+        "user %s invited to partner %s as %s by %s", user.pk, partner.pk, role, _actor_id(actor)
+    )
+    return member

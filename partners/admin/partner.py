@@ -1,4 +1,4 @@
-"""Staff screens for partners, their contacts, members and API keys.
+"""The staff screen for partners.
 
 Every status change is an admin action that calls the same service as the API, and
 the add and change forms save through ``services.create_partner`` and
@@ -11,9 +11,13 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +27,7 @@ from import_export.results import RowResult
 
 from partners import services
 from partners.admin_forms import (
+    MemberInviteForm,
     PartnerAdminForm,
     PartnerExportForm,
     PartnerImportForm,
@@ -153,6 +158,7 @@ class PartnerAdmin(ImportExportModelAdmin):
     import_form_class = PartnerImportForm
     export_formats = PARTNER_FORMATS
     export_form_class = PartnerExportForm
+    change_form_template = "admin/partners/partner/change_form.html"
 
     # List columns.
 
@@ -395,97 +401,55 @@ class PartnerAdmin(ImportExportModelAdmin):
             else:
                 self.log_change(request, partner, gettext("Updated by a spreadsheet import."))
 
+    # Inviting members: a person gets portal access and an e-mail to choose a password.
 
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    """API keys are issued by partners in the portal; staff list, inspect and revoke them."""
-
-    list_display = (
-        "name",
-        "prefix_column",
-        "partner",
-        "scope",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-        "created_at",
-    )
-    list_select_related = ("partner",)
-    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
-    search_fields = ("prefix", "name", "partner__legal_name")
-    search_help_text = _(
-        "Search by key prefix (hxb_… as shown to the partner), key name or partner."
-    )
-    date_hierarchy = "created_at"
-    list_per_page = 50
-    show_full_result_count = False
-    fields = (
-        "partner",
-        "name",
-        "prefix_column",
-        "scope",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-        "created_by",
-        "created_at",
-    )
-    readonly_fields = fields
-    actions = ("revoke",)
-
-    @admin.display(description=_("prefix"), ordering="prefix")
-    def prefix_column(self, api_key: ApiKey) -> str:
-        return f"hxb_{api_key.prefix}_…"
-
-    def get_search_results(self, request, queryset, search_term):
-        # Staff paste the start of a full key (hxb_<prefix>_…); search by its prefix.
-        parts = search_term.strip().split("_")
-        if len(parts) >= 2 and parts[0] == "hxb" and parts[1]:
-            search_term = parts[1]
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Revoking keeps the key's history; deleting would lose who used it and when.
-        return False
-
-    @admin.action(description=_("Revoke"), permissions=("change",))
-    def revoke(self, request, queryset):
-        revoked = 0
-        for api_key in queryset.filter(revoked_at__isnull=True).order_by("pk"):
-            services.revoke_api_key(api_key=api_key, actor=request.user)
-            self.log_change(request, api_key, gettext("Revoked."))
-            revoked += 1
-        self.message_user(
-            request,
-            ngettext("Revoked %(count)d API key.", "Revoked %(count)d API keys.", revoked)
-            % {"count": revoked},
-            messages.SUCCESS,
+    def get_urls(self):
+        invite = path(
+            "<path:object_id>/invite-member/",
+            self.admin_site.admin_view(self.invite_member_view),
+            name="partners_partner_invite_member",
         )
+        return [invite, *super().get_urls()]
 
-
-@admin.register(PartnerMember)
-class PartnerMemberAdmin(admin.ModelAdmin):
-    list_display = ("user", "partner", "role", "created_at")
-    list_select_related = ("user", "partner")
-    list_filter = ("role",)
-    search_fields = (
-        "user__username",
-        "user__email",
-        "partner__legal_name",
-        "partner__display_name",
-    )
-    autocomplete_fields = ("user", "partner")
-    list_per_page = 50
-
-
-@admin.register(PartnerContact)
-class PartnerContactAdmin(admin.ModelAdmin):
-    list_display = ("name", "partner", "role", "email", "phone", "is_primary")
-    list_select_related = ("partner",)
-    list_filter = ("is_primary",)
-    search_fields = ("name", "email", "partner__legal_name", "partner__display_name")
-    autocomplete_fields = ("partner",)
-    list_per_page = 50
+    def invite_member_view(self, request: HttpRequest, object_id: str):
+        partner = get_object_or_404(Partner, pk=object_id)
+        if not self.has_change_permission(request, partner):
+            raise PermissionDenied
+        form = MemberInviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                member = services.invite_member(
+                    partner=partner,
+                    actor=request.user,
+                    language=translation.get_language() or "es",
+                    **form.cleaned_data,
+                )
+            except services.PartnerError as exc:
+                for field, errors in exc.fields.items():
+                    form.add_error(field if field in form.fields else None, errors)
+                if not exc.fields:
+                    form.add_error(None, str(exc.message))
+            else:
+                message = gettext("Invited %(email)s as %(role)s.") % {
+                    "email": member.user.email,
+                    "role": member.get_role_display(),
+                }
+                self.log_change(request, partner, message)
+                self.message_user(
+                    request,
+                    gettext("%(message)s An e-mail with a link to choose a password is on its way.")
+                    % {"message": message},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:partners_partner_change", args=[partner.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Invite a member to %(partner)s") % {"partner": partner},
+            "opts": self.opts,
+            "original": partner,
+            "form": form,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/partners/partner/invite_member.html", context)

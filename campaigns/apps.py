@@ -1,7 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CampaignsConfig(AppConfig):
     name = "campaigns"
-    verbose_name = _("Campaigns")
+    verbose_name = pgettext_lazy("application name", "Campaigns")

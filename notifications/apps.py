@@ -1,7 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = _("Notifications")
+    verbose_name = pgettext_lazy("application name", "Notifications")

@@ -256,7 +256,8 @@ class PartnerAdmin(ImportExportModelAdmin):
                 "new": updated.get_status_display(),
             }
             if reason:
-                message = f"{message} {gettext('Reason: %(reason)s') % {'reason': reason}}"
+                reason_text = gettext("Reason: %(reason)s") % {"reason": reason}
+                message = f"{message} {reason_text}"
             self.log_change(request, updated, message)
             changed.append(updated)
         if changed:

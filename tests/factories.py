@@ -70,3 +70,22 @@ def issue_api_key(partner, scope="write", actor=None):
     """Return ``(api_key, raw_key)`` for ``partner`` through the real service."""
     issued = services.create_api_key(partner=partner, actor=actor, name="test key", scope=scope)
     return issued.api_key, issued.raw_key
+
+
+def active_campaign_with_link(partner=None, **campaign_fields):
+    """Return ``(campaign, enrollment, link)``: an active campaign the partner joined."""
+    from campaigns import services as campaign_services
+
+    partner = partner or PartnerFactory(status="active")
+    fields = {
+        "name": "Temporada de vuelos",
+        "kind": "cpa",
+        "currency": "COP",
+        "landing_url": "https://shop.example.com/vuelos",
+        "payout_amount": "10000.00",
+    }
+    fields.update(campaign_fields)
+    campaign = campaign_services.create_campaign(actor=None, **fields)
+    campaign = campaign_services.launch_campaign(campaign=campaign, actor=None)
+    enrollment = campaign_services.invite_partner(campaign=campaign, partner=partner, actor=None)
+    return campaign, enrollment, enrollment.link

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("partners.api.urls")),
+    path("api/v1/", include("campaigns.api.urls")),
     re_path(r"^api/", views.api_not_found),
     path("portal/", include("partners.urls")),
 ]

@@ -86,6 +86,11 @@ class Conversion(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
     folded = models.BooleanField(_("folded into metrics"), default=False, editable=False)
+    # The status the metric buckets reflect. Ingestion adds the difference between
+    # ``status`` and this value, so a reversal after a fold subtracts what the approval added.
+    folded_status = models.CharField(
+        _("status folded into metrics"), max_length=9, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("conversion")
@@ -100,6 +105,11 @@ class Conversion(models.Model):
             models.Index(fields=["campaign", "created_at"], name="conv_campaign_time_idx"),
             models.Index(fields=["partner", "created_at"], name="conv_partner_time_idx"),
             models.Index(fields=["campaign", "ip_hash", "created_at"], name="conv_ip_idx"),
+            models.Index(
+                fields=["id"],
+                name="conv_unfolded_idx",
+                condition=models.Q(folded=False) | ~models.Q(status=models.F("folded_status")),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,8 +14,15 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from campaigns.models import Campaign, Click, Conversion, Enrollment, TrackingLink
 from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
-from tests.factories import PartnerContactFactory, PartnerMemberFactory, issue_api_key
+from tests.campaigns.makers import joined_paused_campaign, make_click, make_conversion
+from tests.factories import (
+    PartnerContactFactory,
+    PartnerMemberFactory,
+    active_campaign_with_link,
+    issue_api_key,
+)
 
 API_PREFIX = "api/v1/"
 
@@ -91,6 +98,13 @@ OBJECT_MAKERS: dict[type[models.Model], Callable[[Partner], models.Model]] = {
     PartnerContact: lambda partner: PartnerContactFactory(partner=partner),
     PartnerMember: lambda partner: PartnerMemberFactory(partner=partner),
     ApiKey: lambda partner: issue_api_key(partner, scope="write")[0],
+    # Open campaigns are visible to every partner, so a partner's "own" campaign is
+    # a paused one it joined: visible to it and hidden from everyone else.
+    Campaign: joined_paused_campaign,
+    Enrollment: lambda partner: active_campaign_with_link(partner)[1],
+    TrackingLink: lambda partner: active_campaign_with_link(partner)[2],
+    Click: lambda partner: make_click(partner),
+    Conversion: lambda partner: make_conversion(partner),
 }
 
 

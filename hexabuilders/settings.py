@@ -253,6 +253,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Campaigns API: one schema enum name per status field, because several models have
+# a "status" with different choices.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "EnrollmentStatusEnum": "campaigns.models.Enrollment.Status",
+        "ConversionStatusEnum": "campaigns.models.Conversion.Status",
+    }
+)
+
 # Production hardening; each value can be relaxed for a proxy that terminates TLS elsewhere.
 SECURE_SSL_REDIRECT = env.read_bool("HEXA_SECURE_SSL_REDIRECT", not (DEBUG or TESTING))
 SECURE_PROXY_SSL_HEADER = (
@@ -300,3 +310,11 @@ HEALTH_CHECK_TIMEOUT = env.read_int("HEXA_HEALTH_CHECK_TIMEOUT", 3, minimum=1)
 # Serve static files from the app folders without collectstatic in development and tests.
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+
+# Click redirect /t/<code>: where refused clicks go, which proxies may set the
+# visitor's address and country, and how clicks are stored (see campaigns/tracking.py).
+CLICK_FALLBACK_URL = env.read_str("HEXA_CLICK_FALLBACK_URL", "/")
+TRUSTED_PROXIES = env.read_list("HEXA_TRUSTED_PROXIES", [])
+TRUSTED_COUNTRY_HEADER = env.read_str("HEXA_TRUSTED_COUNTRY_HEADER", "")
+CLICK_RECORDING = env.read_choice("HEXA_CLICK_RECORDING", ("insert", "buffer"), "insert")
+CLICK_LINK_CACHE_SECONDS = env.read_int("HEXA_CLICK_LINK_CACHE_SECONDS", 30, minimum=1)

@@ -133,3 +133,5 @@ ALERT_RAISED = declare(
         description="A campaign threshold was crossed or its hourly series showed an anomaly.",
     )
 )
+
+from campaigns import tracking  # noqa: E402, F401  (subscribes the link-cache handlers)

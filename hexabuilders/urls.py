@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from campaigns.redirects import click_redirect
 from hexabuilders import admin_site, views  # noqa: F401  (admin_site configures admin.site)
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("campaigns.api.urls")),
     re_path(r"^api/", views.api_not_found),
     path("portal/", include("partners.urls")),
+    path("t/<str:code>", click_redirect, name="click-redirect"),
 ]
 
 if settings.DEBUG:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from campaigns.models import Audience, Campaign, Enrollment, TrackingLink
+from campaigns.models.campaign import new_postback_secret
 from hexabuilders.errors import DomainError
 from hexabuilders.events import publish
 from partners.models import Partner
@@ -163,6 +164,16 @@ def cancel_campaign(
         payload={"campaign_id": campaign.pk, "actor_id": _actor_id(actor), "reason": reason},
     )
     return campaign
+
+
+@transaction.atomic
+def rotate_postback_secret(*, campaign: Campaign, actor: AbstractBaseUser | None) -> Campaign:
+    """Replace the postback secret; postbacks signed with the old one fail from now on."""
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    locked.postback_secret = new_postback_secret()
+    locked.save(update_fields=["postback_secret", "updated_at"])
+    logger.info("campaign %s postback secret rotated by %s", locked.pk, _actor_id(actor))
+    return locked
 
 
 def _publish_enrollment(name: str, enrollment: Enrollment, actor) -> None:

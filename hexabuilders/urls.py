@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from campaigns.postback_views import postback
 from campaigns.redirects import click_redirect
 from hexabuilders import admin_site, views  # noqa: F401  (admin_site configures admin.site)
 
@@ -19,6 +20,7 @@ urlpatterns = [
     re_path(r"^api/", views.api_not_found),
     path("portal/", include("partners.urls")),
     path("t/<str:code>", click_redirect, name="click-redirect"),
+    path("postback", postback, name="postback"),
 ]
 
 if settings.DEBUG:

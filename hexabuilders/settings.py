@@ -322,3 +322,10 @@ CLICK_LINK_CACHE_SECONDS = env.read_int("HEXA_CLICK_LINK_CACHE_SECONDS", 30, min
 # Conversion postbacks: how far, in seconds, an HMAC-signed postback's timestamp may be
 # from the server's clock, in the past or the future (see campaigns/postbacks.py).
 POSTBACK_MAX_SKEW = env.read_int("HEXA_POSTBACK_MAX_SKEW", 300, minimum=1, maximum=86400)
+
+# Campaign metrics ingestion: rows per fold batch, and the window in which click and
+# postback recording share one queued fold (0 folds after every event).
+CAMPAIGNS_FOLD_BATCH_SIZE = env.read_int("HEXA_FOLD_BATCH_SIZE", 10000, minimum=1)
+CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = env.read_int(
+    "HEXA_FOLD_DEBOUNCE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 2, minimum=0
+)

@@ -329,3 +329,7 @@ CAMPAIGNS_FOLD_BATCH_SIZE = env.read_int("HEXA_FOLD_BATCH_SIZE", 10000, minimum=
 CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = env.read_int(
     "HEXA_FOLD_DEBOUNCE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 2, minimum=0
 )
+
+# Live campaign metrics: the least time between two snapshots of one campaign sent over
+# its WebSocket groups (see campaigns/live.py).
+LIVE_METRICS_INTERVAL_MS = env.read_int("HEXA_LIVE_METRICS_INTERVAL_MS", 1000, minimum=100)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:profile", permanent=False)),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin: the live dashboard sits under the campaign admin's path.
+    path("", include("campaigns.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

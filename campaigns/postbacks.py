@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import budgets, fx
+from campaigns.ingestion import schedule_fold
 from campaigns.models import Campaign, Click, Conversion, Enrollment
 from campaigns.services import CampaignError, pause_campaign
 from hexabuilders.events import publish
@@ -513,6 +514,7 @@ def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetim
 
     payload = _conversion_payload(conversion, campaign)
     publish("conversion.recorded", aggregate_id=conversion.pk, payload=payload)
+    transaction.on_commit(schedule_fold, robust=True)
     if conversion.status == Status.APPROVED:
         publish("conversion.approved", aggregate_id=conversion.pk, payload=payload)
     logger.info(
@@ -591,6 +593,7 @@ def reverse_conversion(
     conversion.reason_code = reason
     conversion.reversed_at = now
     conversion.save(update_fields=["status", "reason_code", "reversed_at"])
+    transaction.on_commit(schedule_fold, robust=True)
     publish(
         "conversion.reversed",
         aggregate_id=conversion.pk,
@@ -644,6 +647,8 @@ def release_held(
             payload=_conversion_payload(conversion, campaign),
         )
         approved.append(conversion)
+    if approved:
+        transaction.on_commit(schedule_fold, robust=True)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     logger.info(
         "campaign %s: %d of %d held conversions approved by %s",

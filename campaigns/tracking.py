@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation.trans_real import parse_accept_lang_header
 from ua_parser import parse as parse_user_agent
 
+from campaigns.ingestion import schedule_fold
 from campaigns.models import Campaign, Click, Enrollment, TrackingLink
 from hexabuilders.events import subscribe
 from partners.models import Partner
@@ -465,7 +466,9 @@ def handle_click(request: HttpRequest, code: str) -> str:
 
 BUFFER_KEY = "hexa:clicks:pending"
 CLAIMED_KEY = "hexa:clicks:claimed"
+FLUSH_SCHEDULED_KEY = "hexa:clicks:flush-scheduled"
 FLUSH_BATCH_SIZE = 500
+FLUSH_DELAY_SECONDS = 1
 # A claimed batch older than this belongs to a flush that died; the next flush redoes it.
 CLAIM_TIMEOUT_SECONDS = 60
 
@@ -511,14 +514,26 @@ def record_click(click: Click) -> None:
     """Store one click: insert it now, or push it to the Redis buffer in buffer mode."""
     if not _uses_buffer():
         click.save(force_insert=True)
+        schedule_fold()
         return
     data = {name: getattr(click, name) for name in _BUFFERED_FIELDS}
     data["id"] = str(click.id)
     data["created_at"] = click.created_at.isoformat()
-    pending = _redis_client().rpush(BUFFER_KEY, json.dumps(data, separators=(",", ":")))
-    # One flush per batch at most: when the buffer starts filling and at each full batch.
-    if pending == 1 or pending % FLUSH_BATCH_SIZE == 0:
-        flush_click_buffer_task.apply_async(countdown=1)
+    pipeline = _redis_client().pipeline(transaction=False)
+    pipeline.rpush(BUFFER_KEY, json.dumps(data, separators=(",", ":")))
+    pipeline.set(FLUSH_SCHEDULED_KEY, 1, nx=True, ex=FLUSH_DELAY_SECONDS)
+    pending, first_since_flush = pipeline.execute()
+    # One round trip: the flag set with NX queues at most one flush per delay across
+    # all web processes, and a full batch queues one at once.
+    try:
+        if first_since_flush:
+            flush_click_buffer_task.apply_async(countdown=FLUSH_DELAY_SECONDS)
+        elif pending % FLUSH_BATCH_SIZE == 0:
+            flush_click_buffer_task.apply_async()
+    except Exception:
+        # The click is safe in Redis; clearing the flag lets the next click queue the flush.
+        _redis_client().delete(FLUSH_SCHEDULED_KEY)
+        logger.warning("click buffer flush not queued; %s clicks wait", pending, exc_info=True)
 
 
 def _click_from_buffer(raw: bytes) -> Click:
@@ -566,4 +581,7 @@ def flush_click_buffer_task() -> int:
     """Insert the clicks waiting in the Redis buffer."""
     if not _uses_buffer():
         return 0
-    return flush_click_buffer()
+    inserted = flush_click_buffer()
+    if inserted:
+        schedule_fold()
+    return inserted

@@ -61,7 +61,7 @@ class EstimatedCountPaginator(Paginator):
     """A paginator whose ``count`` is the planner's estimate, never a COUNT(*).
 
     Page links past the estimate may be empty, and a low estimate may hide the
-    last pages; staff narrow such lists with filters instead.
+    last pages. Staff narrow such lists with filters instead.
     """
 
     @cached_property
@@ -73,8 +73,8 @@ class AutocompleteListFilter(admin.SimpleListFilter):
     """Filter by a foreign key chosen with the admin's autocomplete widget.
 
     Django's related filters list every related row, or scan the table for the
-    values in use (``RelatedOnlyFieldListFilter``); this one lists nothing and
-    asks the related admin's search as the user types.
+    values in use (``RelatedOnlyFieldListFilter``). This one lists nothing and
+    queries the related admin's search as the user types.
     """
 
     template = "admin/campaigns/autocomplete_filter.html"
@@ -87,7 +87,7 @@ class AutocompleteListFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        # SimpleListFilter hides itself without lookups; the widget provides the choices.
+        # SimpleListFilter hides itself without lookups, but the widget provides the choices.
         return [("", "")]
 
     def has_output(self) -> bool:
@@ -126,8 +126,8 @@ class BigTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 100
-    # Sorting by another column would sort the whole table; the primary key is
-    # already in creation order.
+    # Sorting by another column would sort the whole table, and the primary key
+    # is already in creation order.
     sortable_by: tuple[str, ...] = ()
     list_filter = (
         CampaignListFilter,
@@ -155,7 +155,7 @@ class AudienceInline(admin.StackedInline):
 
 
 class EnrollmentInline(admin.TabularInline):
-    """Partners in the campaign; a row added here is an invitation, approved at once."""
+    """Partners in the campaign. A row added here is an invitation, approved at once."""
 
     model = Enrollment
     extra = 0
@@ -358,8 +358,8 @@ class CampaignAdmin(admin.ModelAdmin):
                 gettext("Invited %(partner)s.") % {"partner": enrollment.partner},
             )
 
-    # Transitions. Each campaign changes in its own transaction, so one refusal does
-    # not undo the others, and every refusal is reported with the service's reason.
+    # Transitions. Each campaign changes in its own transaction, so one rejection
+    # does not undo the others, and every rejection is reported with its reason.
 
     def _transition(
         self,

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from campaigns.api import views
+from campaigns.api import metrics, views
 
 app_name = "campaigns-api"
 
@@ -13,4 +13,5 @@ router.register("conversions", views.ConversionViewSet, basename="conversion")
 
 urlpatterns = [
     *router.urls,
+    *metrics.urlpatterns,
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("partners.api.urls")),
     path("api/v1/", include("campaigns.api.urls")),
     re_path(r"^api/", views.api_not_found),
+    path("portal/campaigns/", include("campaigns.urls")),
     path("portal/", include("partners.urls")),
     path("t/<str:code>", click_redirect, name="click-redirect"),
     path("postback", postback, name="postback"),

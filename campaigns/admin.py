@@ -713,3 +713,6 @@ class ConversionAdmin(BigTableAdmin):
     @admin.display(description=_("fraud signals"))
     def flags_column(self, conversion: Conversion) -> str:
         return ", ".join(str(flag) for flag in conversion.fraud_flags) or "—"
+
+
+from campaigns import admin_ad_spend  # noqa: E402, F401  (registers AdSpendAdmin)

@@ -1,0 +1,1 @@
+"""Spreadsheet import of ad-platform reports with django-import-export."""

@@ -49,6 +49,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign, Enrollment, MetricBucket
+from partners.models import Partner
 
 logger = logging.getLogger(__name__)
 
@@ -231,16 +232,24 @@ def _approved_partners(campaign_id: int) -> dict[int, str]:
     enrollments = Enrollment.objects.filter(
         campaign_id=campaign_id, status=Enrollment.Status.APPROVED
     ).select_related("partner")
-    return {e.partner_id: e.partner.display_name or e.partner.legal_name for e in enrollments}
+    return {e.partner_id: _partner_name(e.partner) for e in enrollments}
+
+
+def _partner_name(partner: Partner) -> str:
+    return partner.display_name or partner.legal_name
 
 
 def _staff_snapshot(campaign, slices, partners, *, version, now) -> dict:
     snapshot = _snapshot(campaign, _merge(slices.values()), scope="staff", version=version, now=now)
+    # Partners whose enrollment ended still have buckets; name them too.
+    names = dict(partners)
+    former = set(slices) - set(names)
+    if former:
+        names.update({p.pk: _partner_name(p) for p in Partner.objects.filter(pk__in=former)})
     rows = []
-    for partner_id in sorted(set(partners) | set(slices)):
+    for partner_id in sorted(names):
         part = slices.get(partner_id, _Slice())
-        name = partners.get(partner_id) or str(partner_id)
-        rows.append({"partner_id": partner_id, "name": name, **part.totals.as_kpis()})
+        rows.append({"partner_id": partner_id, "name": names[partner_id], **part.totals.as_kpis()})
     rows.sort(key=lambda row: (-Decimal(row["revenue"]), -row["clicks"], row["name"]))
     snapshot["partners"] = rows
     return snapshot

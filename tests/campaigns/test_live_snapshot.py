@@ -130,3 +130,13 @@ def test_campaigns_changed_ignores_bad_ids():
     live.campaigns_changed(["not a number"])
 
     assert live.current_version(1) == 0
+
+
+def test_staff_breakdown_names_partner_without_enrollment(partner, other_partner):
+    campaign, _enrollment, _link = active_campaign_with_link(partner=partner)
+    add_bucket(campaign, other_partner, clicks=3)
+
+    snapshot = live.snapshot_for_staff(campaign)
+
+    names = {row["partner_id"]: row["name"] for row in snapshot["partners"]}
+    assert names[other_partner.pk] == other_partner.display_name

@@ -163,3 +163,27 @@ def test_with_click_id_keeps_encoded_query():
         "https://shop.example.com/a?q=caf%C3%A9&empty=&hxb_click="
         "01890000-0000-7000-8000-000000000000#f"
     )
+
+
+def test_synchronous_commit_setting_stores_click(partner, settings):
+    settings.CLICK_SYNCHRONOUS_COMMIT = True
+    _campaign, _enrollment, link = active_campaign_with_link(partner)
+
+    click = _buffered_click(link)
+
+    assert Click.objects.get().id == click.id
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_asynchronous_commit_stays_within_click_insert(partner):
+    from django.db import connection
+
+    _campaign, _enrollment, link = active_campaign_with_link(partner)
+
+    _buffered_click(link)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert Click.objects.count() == 1

@@ -99,7 +99,15 @@ TEMPLATES = [
 # Database: SQLite for the embedded mode, anything dj-database-url parses otherwise.
 DATABASE_URL = env.read_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Under daphne every request runs its sync code in a new thread, so persistent
+    # connections (CONN_MAX_AGE) would open one connection per request and leak it;
+    # Django's psycopg pool is the fix Django documents for ASGI servers.
+    DATABASE_POOL = env.read_bool("HEXA_DATABASE_POOL", False)
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DATABASE_POOL else 60)
+    }
+    if DATABASE_POOL:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
 else:
     SQLITE_PATH = Path(env.read_str("HEXA_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")))
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)

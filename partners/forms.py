@@ -13,13 +13,14 @@ from django.db import models
 from django.forms.models import fields_for_model
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hexabuilders.errors import DomainError
 from hexabuilders.login_throttle import ThrottledLoginMixin
 from partners import portal_access, selectors
 from partners.models import ApiKey, Partner
-from partners.services import PARTNER_EDITABLE_FIELDS
+from partners.services import API_KEY_MAX_LIFETIME, PARTNER_EDITABLE_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -128,10 +129,27 @@ class ApiKeyCreateForm(DomainErrorFormMixin, forms.Form):
     # The service takes an ``expires_at`` datetime, and the form takes a date.
     DOMAIN_FIELD_MAP = {"expires_at": "expires_on"}
 
+    @staticmethod
+    def latest_expiry_date() -> dt.date:
+        """Return the last day a new key may expire on, within the service's limit."""
+        latest = timezone.localtime(timezone.now() + API_KEY_MAX_LIFETIME)
+        # The key stops at the end of the chosen day, the next day's midnight.
+        return latest.date() - dt.timedelta(days=1)
+
     def clean_expires_on(self):
         expires_on = self.cleaned_data["expires_on"]
-        if expires_on is not None and expires_on <= timezone.localdate():
+        if expires_on is None:
+            return None
+        if expires_on <= timezone.localdate():
             raise ValidationError(_("The expiry date must be after today."), code="past_date")
+        # Checked before any arithmetic: the end of 31/12/9999 is past datetime's range.
+        latest = self.latest_expiry_date()
+        if expires_on > latest:
+            raise ValidationError(
+                _("A key can expire at most 5 years from today, on %(date)s at the latest."),
+                code="too_far",
+                params={"date": date_format(latest, "SHORT_DATE_FORMAT")},
+            )
         return expires_on
 
     def expires_at(self) -> dt.datetime | None:

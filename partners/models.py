@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.conf import settings
@@ -9,12 +10,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_fsm import FSMField, transition
 
 from partners import identifiers
 from partners.currencies import ISO_CURRENCIES
+
+# Join dates outside these bounds are typing mistakes. The bound also keeps the
+# admin's date drill-down away from the year 9999, past which Python dates end.
+EARLIEST_JOIN_DATE = dt.date(1900, 1, 1)
+JOIN_DATE_MAX_AHEAD = dt.timedelta(days=366)
 
 
 def validate_currency(value: str) -> None:
@@ -141,9 +148,23 @@ class Partner(models.Model):
                 self.phone = identifiers.normalize_phone(self.phone, country)
             except ValidationError as exc:
                 errors["phone"] = exc.messages
+        joined_on_error = self._joined_on_error()
+        if joined_on_error is not None:
+            errors["joined_on"] = [joined_on_error]
         errors.update(self._clean_payout())
         if errors:
             raise ValidationError(errors)
+
+    def _joined_on_error(self) -> str | None:
+        if self.joined_on is None:
+            return None
+        latest = timezone.localdate() + JOIN_DATE_MAX_AHEAD
+        if EARLIEST_JOIN_DATE <= self.joined_on <= latest:
+            return None
+        return _("The join date must be between %(earliest)s and %(latest)s.") % {
+            "earliest": date_format(EARLIEST_JOIN_DATE, "SHORT_DATE_FORMAT"),
+            "latest": date_format(latest, "SHORT_DATE_FORMAT"),
+        }
 
     def _clean_payout(self) -> dict[str, list]:
         errors: dict[str, list] = {}

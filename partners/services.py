@@ -204,6 +204,9 @@ class IssuedApiKey:
 
 KEY_PREFIX_BYTES = 6
 KEY_SECRET_BYTES = 32
+# Five years, counting two leap days. A bound also keeps expiry dates far from the
+# year 9999, where converting between time zones overflows Python's datetime.
+API_KEY_MAX_LIFETIME = dt.timedelta(days=5 * 365 + 2)
 
 
 def parse_raw_key(raw_key: str) -> tuple[str, str] | None:
@@ -212,6 +215,16 @@ def parse_raw_key(raw_key: str) -> tuple[str, str] | None:
     if len(parts) != 3 or parts[0] != "hxb" or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
+
+
+def _check_api_key_expiry(expires_at: dt.datetime) -> None:
+    now = timezone.now()
+    if expires_at <= now:
+        message = _("The expiry date must be in the future.")
+        raise PartnerError(message, fields={"expires_at": [message]})
+    if expires_at > now + API_KEY_MAX_LIFETIME:
+        message = _("An API key can expire at most 5 years from now. Choose an earlier date.")
+        raise PartnerError(message, fields={"expires_at": [message]})
 
 
 @transaction.atomic
@@ -226,11 +239,8 @@ def create_api_key(
     """Issue a key for the partner; the caller shows ``raw_key`` once and drops it."""
     if partner.status == Partner.Status.TERMINATED:
         raise PartnerError(_("A terminated partner cannot have new API keys."))
-    if expires_at is not None and expires_at <= timezone.now():
-        raise PartnerError(
-            _("The expiry date must be in the future."),
-            fields={"expires_at": [_("The expiry date must be in the future.")]},
-        )
+    if expires_at is not None:
+        _check_api_key_expiry(expires_at)
     # token_hex keeps the prefix free of underscores, which separate the parts.
     prefix = secrets.token_hex(KEY_PREFIX_BYTES)
     secret = secrets.token_urlsafe(KEY_SECRET_BYTES)

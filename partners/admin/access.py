@@ -5,11 +5,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from partners import services
+from partners.admin.changelist import BoundedDateChangeListMixin
 from partners.models import ApiKey, PartnerContact, PartnerMember
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
     """API keys are issued by partners in the portal; staff list, inspect and revoke them."""
 
     list_display = (
@@ -79,7 +80,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerMember)
-class PartnerMemberAdmin(admin.ModelAdmin):
+class PartnerMemberAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
     list_display = ("user", "partner", "role", "created_at")
     list_select_related = ("user", "partner")
     list_filter = ("role",)
@@ -94,7 +95,7 @@ class PartnerMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerContact)
-class PartnerContactAdmin(admin.ModelAdmin):
+class PartnerContactAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
     list_display = ("name", "partner", "role", "email", "phone", "is_primary")
     list_select_related = ("partner",)
     list_filter = ("is_primary",)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -26,6 +27,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.results import RowResult
 
 from partners import services
+from partners.admin.changelist import BoundedDateChangeListMixin
 from partners.admin_forms import (
     MemberInviteForm,
     PartnerAdminForm,
@@ -97,7 +99,7 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(ImportExportModelAdmin):
+class PartnerAdmin(BoundedDateChangeListMixin, ImportExportModelAdmin):
     form = PartnerAdminForm
     list_display = (
         "name_column",
@@ -401,6 +403,24 @@ class PartnerAdmin(ImportExportModelAdmin):
                 self.log_addition(request, partner, gettext("Created by a spreadsheet import."))
             else:
                 self.log_change(request, partner, gettext("Updated by a spreadsheet import."))
+
+    # Export: the page reads the changelist's filters from its address.
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The changelist drops filters it cannot apply; the export does the same,
+            # and says so, because the file would otherwise hold more rows than expected.
+            self.message_user(
+                request,
+                gettext(
+                    "The filters in the address are not valid, so they were removed and the "
+                    "export includes every partner. Filter the list again, then export."
+                ),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.path)
 
     # Inviting members: a person gets portal access and an e-mail to choose a password.
 

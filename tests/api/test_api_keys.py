@@ -62,6 +62,32 @@ def test_create_key_rejects_past_expiry(api):
 
 
 @pytest.mark.django_db
+def test_create_key_rejects_expiry_beyond_five_years(api):
+    count = ApiKey.objects.count()
+
+    response = api.post(
+        API_KEYS_URL, {"name": "CI", "expires_at": "9999-12-31T23:59:59Z"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["expires_at"]
+    assert ApiKey.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_create_key_rejects_datetime_out_of_range(api):
+    count = ApiKey.objects.count()
+
+    response = api.post(
+        API_KEYS_URL, {"name": "CI", "expires_at": "0001-01-01T00:00:00+14:00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["expires_at"]
+    assert ApiKey.objects.count() == count
+
+
+@pytest.mark.django_db
 def test_list_keys_shows_no_secret(api, write_key):
     body = api.get(API_KEYS_URL).json()
 

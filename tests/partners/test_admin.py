@@ -236,6 +236,32 @@ def test_add_form_rejects_invalid_tax_id(admin_client):
     assert OutboxEvent.objects.count() == 0
 
 
+def test_add_form_rejects_joined_on_year_9999(admin_client):
+    response = admin_client.post(ADD, partner_form_data(joined_on="9999-12-31"))
+
+    assert response.status_code == 200
+    assert "joined_on" in response.context["adminform"].form.errors
+    assert Partner.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{CHANGELIST}?joined_on__year=9999",
+        f"{CHANGELIST}?joined_on__year=9999&joined_on__month=12",
+        f"{CHANGELIST}?joined_on__year=9999&joined_on__month=12&joined_on__day=31",
+        f"{CHANGELIST}?joined_on__year=99999",
+        reverse("admin:partners_apikey_changelist")
+        + "?created_at__year=9999&created_at__month=12&created_at__day=31",
+        reverse("admin:partners_partner_export") + "?joined_on__year=9999",
+    ],
+)
+def test_date_hierarchy_out_of_range_is_not_server_error(admin_client, partner, url):
+    response = admin_client.get(url)
+
+    assert response.status_code in (200, 302)
+
+
 def test_add_form_ignores_posted_status(admin_client):
     admin_client.post(ADD, partner_form_data(status="active"))
 

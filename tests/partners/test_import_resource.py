@@ -267,6 +267,16 @@ def test_unknown_kind_is_reported():
     ]
 
 
+def test_join_date_in_year_9999_is_reported():
+    rows = fixture_rows(VALID)[:2]
+    rows[1][10] = "31/12/9999"
+
+    result = import_csv(write_csv(rows))
+
+    assert list(invalid_rows_by_number(result)[1]) == ["Fecha de alta"]
+    assert Partner.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("typed", "code", "tax_id"),
     [

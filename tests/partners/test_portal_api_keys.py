@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from partners.forms import ApiKeyCreateForm
 from partners.models import ApiKey
 from partners.services import parse_raw_key
 from tests.factories import PartnerMemberFactory, UserFactory, issue_api_key
@@ -134,6 +135,46 @@ def test_create_api_key_rejects_past_date(client, member, partner):
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["expires_on"]
     assert not ApiKey.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+def test_create_api_key_rejects_year_9999_expiry(client, member, partner):
+    client.force_login(member.user)
+
+    response = client.post(
+        CREATE_URL, {"name": "Forever", "scope": "read", "expires_on": "9999-12-31"}
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["expires_on"]
+    assert not ApiKey.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+def test_create_api_key_rejects_expiry_beyond_five_years(client, member, partner):
+    client.force_login(member.user)
+    too_late = ApiKeyCreateForm.latest_expiry_date() + dt.timedelta(days=1)
+
+    response = client.post(
+        CREATE_URL,
+        {"name": "Long", "scope": "read", "expires_on": too_late.isoformat()},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    errors = response.context["form"].errors.as_data()["expires_on"]
+    assert errors[0].code == "too_far"
+    assert "at most 5 years" in errors[0].messages[0]
+    assert not ApiKey.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+def test_create_api_key_accepts_last_allowed_day(client, member, partner):
+    client.force_login(member.user)
+    last_day = ApiKeyCreateForm.latest_expiry_date()
+
+    client.post(CREATE_URL, {"name": "Long", "scope": "read", "expires_on": last_day.isoformat()})
+
+    assert ApiKey.objects.filter(partner=partner).count() == 1
 
 
 @pytest.mark.django_db

@@ -175,6 +175,28 @@ def test_create_api_key_rejects_past_expiry():
     assert not ApiKey.objects.exists()
 
 
+def test_create_api_key_rejects_expiry_beyond_limit():
+    partner = PartnerFactory()
+    too_late = timezone.now() + services.API_KEY_MAX_LIFETIME + dt.timedelta(minutes=1)
+
+    with pytest.raises(services.PartnerError) as raised:
+        services.create_api_key(partner=partner, actor=None, name="long", expires_at=too_late)
+
+    assert list(raised.value.fields) == ["expires_at"]
+    assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize("joined_on", [dt.date(9999, 12, 31), dt.date(1, 1, 1)])
+def test_update_partner_rejects_joined_on_out_of_range(joined_on):
+    partner = PartnerFactory()
+
+    with pytest.raises(services.PartnerError) as raised:
+        services.update_partner(partner=partner, actor=None, data={"joined_on": joined_on})
+
+    assert list(raised.value.fields) == ["joined_on"]
+    assert Partner.objects.get(pk=partner.pk).joined_on is None
+
+
 def test_revoke_api_key_twice_publishes_one_event():
     api_key, _raw = issue_api_key(PartnerFactory())
     services.revoke_api_key(api_key=api_key, actor=None)

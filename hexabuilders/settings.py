@@ -135,7 +135,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "hexa:channels"},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same time
+                # channels-redis blocks in BZPOPMIN on an idle channel, so a slightly slow
+                # reply crashed the consumer (close code 1011). Allow twice that.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+                "prefix": "hexa:channels",
+            },
         }
     }
 else:

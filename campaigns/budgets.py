@@ -4,9 +4,11 @@
 service reserves a conversion's payout in the same transaction that stores the
 conversion, so a rollback undoes both. Every cap is enforced by a conditional
 UPDATE that only matches while the new total stays within the cap, so concurrent
-reservations can never overspend, whatever their interleaving. Counters are
-updated in a fixed order (campaign, campaign day, enrollment, enrollment day) so
-two transactions never wait on each other's rows in opposite orders.
+reservations can never overspend, whatever their interleaving. Both functions
+update the counters in one fixed order (enrollment, enrollment day, campaign day,
+campaign) so two transactions never wait on each other's rows in opposite orders.
+The campaign's rows come last because every conversion of the campaign locks
+them: taken last, they stay locked for the shortest time before the commit.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def reserve(
 ) -> CapReached | None:
     """Add ``payout`` to every spend counter, or to none when any cap would be exceeded.
 
-    Returns None when the payout was reserved, else the first cap that refused it.
+    Returns None when the payout was reserved, else the first cap that rejected it,
+    checked in the order partner total, partner daily, campaign daily, campaign total.
     Caps are read from ``campaign`` and ``enrollment`` as given: callers pass fresh
     rows, and a cap lowered concurrently applies from the next reservation on.
     """
@@ -63,8 +66,6 @@ def reserve(
         return None
     try:
         with transaction.atomic():
-            _add_to_campaign(campaign, payout)
-            _add_to_day(campaign, CAMPAIGN_SCOPE, day, payout, campaign.daily_budget, None)
             if enrollment is not None:
                 _add_to_enrollment(enrollment, payout)
                 _add_to_day(
@@ -75,6 +76,8 @@ def reserve(
                     enrollment.daily_budget,
                     enrollment.partner_id,
                 )
+            _add_to_day(campaign, CAMPAIGN_SCOPE, day, payout, campaign.daily_budget, None)
+            _add_to_campaign(campaign, payout)
     except _Refused as refused:
         return refused.cap
     return None
@@ -86,15 +89,15 @@ def release(
     """Take ``payout`` back from every counter that ``reserve`` added it to on ``day``."""
     if payout <= 0:
         return
-    Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") - payout)
-    DailySpend.objects.filter(campaign_id=campaign_id, scope=CAMPAIGN_SCOPE, day=day).update(
-        spent=F("spent") - payout
-    )
     if enrollment is not None:
         Enrollment.objects.filter(pk=enrollment.pk).update(spent=F("spent") - payout)
         DailySpend.objects.filter(
             campaign_id=campaign_id, scope=partner_scope(enrollment.partner_id), day=day
         ).update(spent=F("spent") - payout)
+    DailySpend.objects.filter(campaign_id=campaign_id, scope=CAMPAIGN_SCOPE, day=day).update(
+        spent=F("spent") - payout
+    )
+    Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") - payout)
 
 
 def _add_to_campaign(campaign: Campaign, payout: Decimal) -> None:

@@ -449,14 +449,11 @@ def _existing_reply(campaign: Campaign, data: PostbackData) -> Conversion | None
 def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetime) -> Conversion:
     """Store a conversion, reserve its payout, and publish its events; idempotent.
 
-    The row is inserted first, in a savepoint: when a concurrent postback with
-    the same transaction id wins the unique constraint, this one returns the
-    winner's row, so neither the budget nor the outbox sees the repeat.
+    The row is inserted first, in a savepoint: when an earlier or concurrent
+    postback with the same transaction id holds the unique constraint, this one
+    returns that row, so neither the budget nor the outbox sees the repeat. A
+    repeat is not looked up before the insert because most postbacks are new.
     """
-    existing = _existing_reply(campaign, data)
-    if existing is not None:
-        return existing
-
     amount, rate = _convert(campaign, data, now)
     attribution = _attribute(campaign, data.click_id, now)
     click = attribution.click

@@ -715,4 +715,4 @@ class ConversionAdmin(BigTableAdmin):
         return ", ".join(str(flag) for flag in conversion.fraud_flags) or "—"
 
 
-from campaigns import admin_ad_spend  # noqa: E402, F401  (registers AdSpendAdmin)
+from campaigns import admin_ad_spend, admin_alerts  # noqa: E402, F401  (register their admins)

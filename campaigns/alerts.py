@@ -324,3 +324,13 @@ def evaluate_alerts(*, now: dt.datetime | None = None) -> list[Alert]:
             raised += check_rules(campaign=campaign, hour=hour)
             raised += check_anomalies(campaign=campaign, hour=hour)
     return raised
+
+
+@transaction.atomic
+def acknowledge_alerts(*, alert_ids: list[int], actor) -> int:
+    """Mark alerts as seen by ``actor``; return how many were not acknowledged before."""
+    count = Alert.objects.filter(pk__in=alert_ids, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=actor
+    )
+    logger.info("%s alerts acknowledged by %s", count, getattr(actor, "pk", None))
+    return count

@@ -228,3 +228,30 @@ def test_spend_pace_without_budget_is_none(campaign_link):
     campaign, _partner = campaign_link
 
     assert spend_pace(campaign=campaign, at=NOW) is None
+
+
+# Admin.
+
+
+def test_admin_acknowledge_action_marks_alert(client, staff_user, campaign_link):
+    campaign, partner = campaign_link
+    write_series(campaign, partner, [*steady_counts(48), 400])
+    evaluate_alerts(now=NOW)
+    alert = Alert.objects.get()
+    client.force_login(staff_user)
+
+    client.post(
+        "/admin/campaigns/alert/",
+        {"action": "acknowledge", "_selected_action": [alert.pk]},
+    )
+
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == staff_user
+
+
+def test_admin_lists_alerts(client, staff_user, campaign_link):
+    client.force_login(staff_user)
+
+    response = client.get("/admin/campaigns/alert/")
+
+    assert response.status_code == 200

@@ -137,24 +137,38 @@ def _load_link_target(code: str) -> LinkTarget | None:
     )
 
 
+# A copy per process for a moment spares the shared cache's round trip on most
+# clicks. Another process sees a status change up to this long after the event.
+LOCAL_LINK_CACHE_SECONDS = 2.0
+_LOCAL_LINK_CACHE_SIZE = 10_000
+_local_links: dict[str, tuple[float, LinkTarget | str]] = {}
+
+
 def get_link_target(code: str) -> LinkTarget | None:
     """Return the cached target of ``code``, or ``None`` when no link has that code."""
     if not _LINK_CODE.fullmatch(code):
         return None
-    key = _link_cache_key(code)
-    cached = cache.get(key)
-    if cached == _UNKNOWN_LINK:
-        return None
-    if cached is not None:
-        return cached
-    target = _load_link_target(code)
-    cache.set(key, target or _UNKNOWN_LINK, settings.CLICK_LINK_CACHE_SECONDS)
-    return target
+    now = time.monotonic()
+    local = _local_links.get(code)
+    if local is not None and local[0] > now:
+        cached = local[1]
+    else:
+        key = _link_cache_key(code)
+        cached = cache.get(key)
+        if cached is None:
+            cached = _load_link_target(code) or _UNKNOWN_LINK
+            cache.set(key, cached, settings.CLICK_LINK_CACHE_SECONDS)
+        if len(_local_links) >= _LOCAL_LINK_CACHE_SIZE:
+            _local_links.clear()
+        _local_links[code] = (now + LOCAL_LINK_CACHE_SECONDS, cached)
+    return None if cached == _UNKNOWN_LINK else cached
 
 
 def forget_links(queryset) -> int:
     """Drop the cached targets of the tracking links in ``queryset``; return how many."""
     codes = list(queryset.values_list("code", flat=True))
+    for code in codes:
+        _local_links.pop(code, None)
     for start in range(0, len(codes), 500):
         cache.delete_many([_link_cache_key(code) for code in codes[start : start + 500]])
     return len(codes)

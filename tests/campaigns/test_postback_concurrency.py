@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from campaigns.models import Campaign, Click, Conversion
+from campaigns.models import Campaign, Click, Conversion, DailySpend
 from hexabuilders.models import OutboxEvent
 from tests.campaigns.makers import make_click
 from tests.factories import active_campaign_with_link
@@ -110,3 +110,33 @@ def test_concurrent_postbacks_never_exceed_budget(run):
     assert campaign.status == Campaign.Status.PAUSED, context
     assert OutboxEvent.objects.filter(type="campaign.budget_exhausted").count() == 1, context
     assert Conversion.objects.filter(status="approved").count() == fitting, context
+
+
+def test_concurrent_reversals_and_conversions_keep_spend_consistent():
+    campaign, enrollment, link = active_campaign_with_link(
+        payout_amount=str(PAYOUT), daily_budget=str(PAYOUT * 1000)
+    )
+    enrollment.total_budget = PAYOUT * 1000
+    enrollment.daily_budget = PAYOUT * 1000
+    enrollment.save(update_fields=["total_budget", "daily_budget"])
+    clicks = _clicks(link, 100)
+    token = {"campaign": campaign.pk, "token": campaign.postback_secret}
+    for n in range(50):
+        _postback({**token, "transaction_id": f"OLD-{n}", "click_id": str(clicks[n].pk)})
+    requests = [{**token, "transaction_id": f"OLD-{n}", "event": "refund"} for n in range(50)]
+    requests += [
+        {**token, "transaction_id": f"NEW-{n}", "click_id": str(clicks[n].pk)}
+        for n in range(50, 100)
+    ]
+    random.shuffle(requests)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        replies = list(pool.map(_postback, requests, timeout=TIMEOUT_SECONDS))
+
+    campaign.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert {status for status, _body in replies} == {200}
+    assert Conversion.objects.filter(status="reversed").count() == 50
+    assert campaign.spent == PAYOUT * 50
+    assert enrollment.spent == PAYOUT * 50
+    assert DailySpend.objects.get(campaign=campaign, scope="campaign").spent == PAYOUT * 50

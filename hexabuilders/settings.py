@@ -154,6 +154,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in by username or e-mail in any letter case, for the portal and the admin alike.
+AUTHENTICATION_BACKENDS = ["partners.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:profile"
 LOGOUT_REDIRECT_URL = "portal:login"

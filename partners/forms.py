@@ -40,7 +40,23 @@ class DomainErrorFormMixin:
 
 
 class PortalAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
-    """Sign-in for partner members, throttled per username and client IP."""
+    """Sign-in for partner members by e-mail, throttled per e-mail and client IP.
+
+    ``partners.backends.UsernameOrEmailBackend`` ignores the letter case of the e-mail.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The e-mail or the password is wrong. Note that the password is case-sensitive."
+        ),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        field = self.fields["username"]
+        field.label = _("E-mail")
+        field.widget.attrs.update({"autocomplete": "username", "inputmode": "email"})
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

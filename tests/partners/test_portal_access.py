@@ -51,6 +51,29 @@ def test_sign_in_rejects_wrong_password(client, member):
 
 
 @pytest.mark.django_db
+def test_sign_in_accepts_email_in_other_case(client, member):
+    response = _sign_in(client, " Ana@Bancolombia.EXAMPLE ", PASSWORD)
+
+    assert response.status_code == 302
+    assert _signed_in_user_id(client) == str(member.user.pk)
+
+
+@pytest.mark.django_db
+def test_sign_in_labels_field_email(english):
+    form = english.get(LOGIN_URL).context["form"]
+
+    assert form.fields["username"].label == "E-mail"
+
+
+@pytest.mark.django_db
+def test_sign_in_error_names_email_not_username(english, member):
+    response = _sign_in(english, "ana@bancolombia.example", "wrong-password")
+
+    assert "e-mail" in response.context["form"].non_field_errors()[0]
+    assert "username" not in response.context["form"].non_field_errors()[0]
+
+
+@pytest.mark.django_db
 def test_sign_out_ends_session(client, member):
     client.force_login(member.user)
 
@@ -146,6 +169,18 @@ def test_sign_in_locks_after_repeated_failures(client, member):
     assert _error_codes(fifth) == ["throttled"]
     assert _error_codes(with_right_password) == ["throttled"]
     assert _signed_in_user_id(client) is None
+
+
+@pytest.mark.django_db
+def test_sign_in_lock_counts_case_variants_together(client, member):
+    for typed in ("ANA@bancolombia.example", "Ana@Bancolombia.Example", "ana@BANCOLOMBIA.example"):
+        _sign_in(client, typed, "wrong-password")
+    for _attempt in range(login_throttle.MAX_FAILURES - 3):
+        _sign_in(client, "ana@bancolombia.example", "wrong-password")
+
+    response = _sign_in(client, "ana@bancolombia.example", PASSWORD)
+
+    assert _error_codes(response) == ["throttled"]
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -205,13 +206,14 @@ class CampaignAdmin(admin.ModelAdmin):
         "spent",
         "pacing_summary",
         "postback_secret_display",
+        "live_link",
         "created_by",
         "created_at",
         "updated_at",
     )
     fieldsets = (
         (_("Campaign"), {"fields": ("name", "kind", "description", "goals")}),
-        (_("Schedule"), {"fields": ("status_column", "starts_at", "ends_at")}),
+        (_("Schedule"), {"fields": ("status_column", "starts_at", "ends_at", "live_link")}),
         (_("Destination"), {"fields": ("landing_url", "allowed_domains")}),
         (
             _("Payout and budget"),
@@ -295,6 +297,13 @@ class CampaignAdmin(admin.ModelAdmin):
         if not lines:
             return gettext("No pacing yet: it needs a total budget and start and end dates.")
         return format_html("<br>".join(["{}"] * len(lines)), *lines)
+
+    @admin.display(description=_("live results"))
+    def live_link(self, campaign: Campaign) -> str:
+        if not campaign.pk:
+            return "—"
+        url = reverse("campaigns_live:staff_dashboard", args=[campaign.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open the live dashboard"))
 
     @admin.display(description=_("postback secret"))
     def postback_secret_display(self, campaign: Campaign) -> str:

@@ -386,3 +386,11 @@ def test_click_model_has_no_add_in_admin(staff_client):
 
     assert response.status_code == 403
     assert not Click.objects.exists()
+
+
+def test_campaign_change_page_links_live_dashboard(staff_client):
+    campaign = _draft()
+
+    response = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+
+    assert f"/admin/campaigns/campaign/{campaign.pk}/live/" in response.text

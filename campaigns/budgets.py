@@ -135,8 +135,8 @@ def _add_to_day(
     """Insert the day's counter when missing, else add to it while it stays within ``cap``.
 
     One INSERT ... ON CONFLICT DO UPDATE ... WHERE statement does both, so two
-    first conversions of a day cannot both insert; the UPDATE branch's WHERE
-    re-checks the cap against the row version it locks.
+    first conversions of a day cannot both insert. The WHERE of the UPDATE branch
+    checks the cap against the row version it has locked.
     """
     scope_name = "partner_daily" if partner_id is not None else "campaign_daily"
     if cap is not None and payout > cap:
@@ -178,9 +178,9 @@ class Pacing:
     passed (None without both dates). ``pace_ratio`` is the share of the budget
     spent divided by ``elapsed_fraction``: above 1 the budget runs out before the
     end date. ``projected_exhaustion`` extrapolates the average spend per second
-    since the start; it is None without a total budget, without spend, or when
-    the projection falls after the end date, and it is the current time once the
-    budget is spent.
+    since the start. It is None without a total budget, without spend, or when
+    the projection falls after the end date. Once the budget is spent it is the
+    current time.
     """
 
     spent: Decimal

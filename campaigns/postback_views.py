@@ -56,7 +56,7 @@ def _read_request(request) -> tuple[dict[str, str], bytes]:
     else:
         params = request.POST.dict()
     # Business parameters come from the body only, so an unsigned query string
-    # cannot change what a signed body says.
+    # cannot change the values of a signed body.
     for name, header in _AUTH_PARAMETERS.items():
         if not params.get(name):
             params[name] = request.GET.get(name) or request.headers.get(header, "")

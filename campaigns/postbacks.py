@@ -346,6 +346,8 @@ class _Attribution:
 
 
 def _attribute(campaign: Campaign, click_id: uuid.UUID | None, now: dt.datetime) -> _Attribution:
+    # NOTE: with HEXA_CLICK_RECORDING=buffer a click waits in Redis until the next flush,
+    # so a postback sent within that interval finds no click and is rejected as no_click.
     if click_id is None:
         return _Attribution(None, None, Reason.NO_CLICK)
     click = (
@@ -449,10 +451,11 @@ def _existing_reply(campaign: Campaign, data: PostbackData) -> Conversion | None
 def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetime) -> Conversion:
     """Store a conversion, reserve its payout, and publish its events; idempotent.
 
-    The row is inserted first, in a savepoint: when an earlier or concurrent
-    postback with the same transaction id holds the unique constraint, this one
-    returns that row, so neither the budget nor the outbox sees the repeat. A
-    repeat is not looked up before the insert because most postbacks are new.
+    The row is inserted first, in a savepoint. When an earlier or concurrent
+    postback with the same transaction id already has a row, the unique
+    constraint rejects this insert and the function returns that row, so neither
+    the budget nor the outbox sees the repeat. Repeats are not looked up before
+    the insert because most postbacks are new.
     """
     amount, rate = _convert(campaign, data, now)
     attribution = _attribute(campaign, data.click_id, now)
@@ -531,6 +534,8 @@ def _pause_for_budget(campaign: Campaign, refused: budgets.CapReached) -> None:
     ``pause_campaign`` locks the campaign row and re-reads its status, so of many
     concurrent refusals only the first pauses it and publishes the event.
     """
+    # NOTE: a partner's own cap pauses the whole campaign too, so other partners'
+    # links stop until staff raise that cap and launch the campaign again.
     try:
         pause_campaign(campaign=campaign, actor=None, reason="budget")
     except CampaignError:
@@ -577,6 +582,7 @@ def reverse_conversion(
         )
     if conversion.status == Status.REVERSED:
         return conversion
+    # NOTE: a reversal always releases the whole payout; partial refunds are not supported.
 
     previous_status = conversion.status
     if previous_status == Status.APPROVED:

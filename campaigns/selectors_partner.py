@@ -1,4 +1,4 @@
-"""Reads of campaign data as one partner sees it, shared by the partner API and the portal."""
+"""Reads of the campaign data one partner may view, shared by the partner API and the portal."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from hexabuilders.api.serializers import RejectUnknownFieldsMixin
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    """A campaign as a partner sees it, with the caller's enrollment if there is one."""
+    """A campaign as shown to a partner, with the caller's enrollment if there is one."""
 
     enrollment_status = serializers.ChoiceField(
         choices=Enrollment.Status.choices,
@@ -90,7 +90,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
 
 class EnrollmentRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    """A request to join a campaign; staff approve or reject it."""
+    """A request to join a campaign, which staff then approve or reject."""
 
     campaign = serializers.PrimaryKeyRelatedField(
         queryset=Campaign.objects.all(), help_text=_("The id of the campaign to join.")
@@ -136,7 +136,7 @@ class TrackingLinkSerializer(serializers.ModelSerializer):
 
 
 class ClickSerializer(serializers.ModelSerializer):
-    """A click on one of the caller's links; the IP hash and user agent are never shown."""
+    """A click on one of the caller's links, without its IP hash and user agent."""
 
     class Meta:
         model = Click

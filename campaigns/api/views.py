@@ -46,7 +46,7 @@ class EnrollmentViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The caller's enrollments; POST asks to join a campaign."""
+    """The caller's enrollments. A POST requests to join a campaign."""
 
     queryset = Enrollment.objects.select_related("campaign", "link")
     serializer_class = serializers.EnrollmentSerializer

@@ -319,7 +319,7 @@ def test_conversion_list_filters_by_date_range(api, partner):
     assert _ids(response) == [inside.pk]
 
 
-def test_campaign_detail_of_other_partners_paused_campaign_is_404(api, other_partner):
+def test_campaign_detail_hides_foreign_campaign(api, other_partner):
     campaign, _enrollment, _link = active_campaign_with_link(other_partner)
     services.pause_campaign(campaign=campaign, actor=None)
 

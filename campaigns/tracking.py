@@ -72,7 +72,7 @@ _UNKNOWN_LINK = "unknown"
 
 @dataclass(frozen=True, slots=True)
 class LinkTarget:
-    """What the redirect needs to know about one tracking link, cached by code."""
+    """The fields of one tracking link that the redirect reads, cached by code."""
 
     link_id: int
     campaign_id: int
@@ -91,7 +91,7 @@ class LinkTarget:
     languages: frozenset[str]
 
     def is_active(self, now: dt.datetime) -> bool:
-        """Whether clicks on the link may reach the campaign at ``now``."""
+        """Return whether clicks on the link may reach the campaign at ``now``."""
         return (
             self.campaign_status == Campaign.Status.ACTIVE
             and (self.campaign_ends_at is None or self.campaign_ends_at > now)
@@ -138,7 +138,7 @@ def _load_link_target(code: str) -> LinkTarget | None:
 
 
 # A copy per process for a moment spares the shared cache's round trip on most
-# clicks. Another process sees a status change up to this long after the event.
+# clicks. Another process applies a status change up to this long after the event.
 LOCAL_LINK_CACHE_SECONDS = 2.0
 _LOCAL_LINK_CACHE_SIZE = 10_000
 _local_links: dict[str, tuple[float, LinkTarget | str]] = {}
@@ -270,7 +270,8 @@ def client_address(request: HttpRequest) -> tuple[str, bool]:
     """Return the visitor's IP address and whether a trusted proxy relayed the request.
 
     Behind trusted proxies the address is the right-most ``X-Forwarded-For`` entry that
-    is not itself a trusted proxy; entries to its left are set by the client and ignored.
+    is not itself a trusted proxy. Entries to its left are set by the client, so they
+    are ignored.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     if not _is_trusted_proxy(remote):
@@ -317,8 +318,8 @@ def hash_ip(address: str, *, now: dt.datetime) -> str:
 
 
 def _unique_key(link_id: int, address: str, user_agent: str) -> str:
-    # A key that does not rotate at midnight, so a window spanning 00:00 UTC still
-    # matches; it lives in the cache only for the window and never reaches the database.
+    # This key does not rotate at midnight, so a window spanning 00:00 UTC still matches.
+    # It lives in the cache only for the window and never reaches the database.
     digest = hmac.new(
         settings.SECRET_KEY.encode(),
         f"click-seen:{address}\n{user_agent}".encode(),
@@ -328,7 +329,7 @@ def _unique_key(link_id: int, address: str, user_agent: str) -> str:
 
 
 def is_first_click(target: LinkTarget, address: str, user_agent: str) -> bool:
-    """Whether this visitor has not clicked the link within the campaign's window.
+    """Return whether this visitor has not clicked the link within the campaign's window.
 
     ``cache.add`` is one ``SET NX EX`` on Redis, and the same code works on the
     local-memory cache.
@@ -427,6 +428,17 @@ def with_click_id(url: str, click_id: uuid.UUID) -> str:
 # Handling one click -----------------------------------------------------------
 
 
+def _click_outcome(request, target: LinkTarget, click: Click, languages, now) -> str:
+    if not target.is_active(now):
+        return Click.Outcome.INACTIVE
+    if click.is_bot or request.method == "HEAD":
+        # Previews go to the real destination so the shared link shows the right card.
+        return Click.Outcome.PREVIEW
+    if not _is_targeted(target, country=click.country, device=click.device, languages=languages):
+        return Click.Outcome.NOT_TARGETED
+    return Click.Outcome.REDIRECTED
+
+
 def handle_click(request: HttpRequest, code: str) -> str:
     """Record the click on ``code`` and return the URL to redirect the visitor to."""
     now = timezone.now()
@@ -445,35 +457,29 @@ def handle_click(request: HttpRequest, code: str) -> str:
         referrer_domain=_referrer_domain(request),
         is_bot=agent.is_bot,
     )
-    destination = settings.CLICK_FALLBACK_URL
+
     target = get_link_target(code)
     if target is None:
         click.outcome = Click.Outcome.UNKNOWN_LINK
-    else:
-        click.link_id = target.link_id
-        click.campaign_id = target.campaign_id
-        click.partner_id = target.partner_id
-        click.sub_ids = _bounded_sub_ids(target, request.GET)
-        if not target.is_active(now):
-            click.outcome = Click.Outcome.INACTIVE
-        elif agent.is_bot or request.method == "HEAD":
-            # Previews go to the real destination so the shared link shows the right card.
-            click.outcome = Click.Outcome.PREVIEW
-        elif not _is_targeted(
-            target, country=click.country, device=agent.device, languages=languages
-        ):
-            click.outcome = Click.Outcome.NOT_TARGETED
-        else:
-            click.outcome = Click.Outcome.REDIRECTED
-            click.is_unique = is_first_click(target, address, user_agent)
-            click.is_billable = True
-        if click.outcome in (Click.Outcome.PREVIEW, Click.Outcome.REDIRECTED):
-            requested = request.GET.get(DEEP_LINK_PARAMETER, "")
-            deep_link = safe_deep_link(target, requested) if requested else None
-            destination = deep_link or target.destination_url or target.landing_url
-            destination = with_click_id(destination, click.id)
+        record_click(click)
+        return settings.CLICK_FALLBACK_URL
+
+    click.link_id = target.link_id
+    click.campaign_id = target.campaign_id
+    click.partner_id = target.partner_id
+    click.sub_ids = _bounded_sub_ids(target, request.GET)
+    click.outcome = _click_outcome(request, target, click, languages, now)
+    if click.outcome == Click.Outcome.REDIRECTED:
+        click.is_unique = is_first_click(target, address, user_agent)
+        click.is_billable = True
     record_click(click)
-    return destination
+
+    if click.outcome not in (Click.Outcome.PREVIEW, Click.Outcome.REDIRECTED):
+        return settings.CLICK_FALLBACK_URL
+    requested = request.GET.get(DEEP_LINK_PARAMETER, "")
+    deep_link = safe_deep_link(target, requested) if requested else None
+    destination = deep_link or target.destination_url or target.landing_url
+    return with_click_id(destination, click.id)
 
 
 # Recording --------------------------------------------------------------------
@@ -547,9 +553,9 @@ def _insert_click(click: Click) -> None:
         click.save(force_insert=True)
         return
     # The commit returns before its WAL record reaches the disk. A dead web or Celery
-    # worker loses nothing; a crash of the PostgreSQL server itself can lose the
-    # clicks of its last few hundred milliseconds (three times wal_writer_delay at
-    # most), and never leaves a partial row.
+    # worker loses nothing. A crash of the PostgreSQL server itself can lose the clicks
+    # of its last few hundred milliseconds (three times wal_writer_delay at most), but
+    # never leaves a partial row.
     values = [
         field.get_db_prep_save(field.pre_save(click, add=True), connection)
         for field in Click._meta.concrete_fields
@@ -562,9 +568,9 @@ _last_fold_request = 0.0
 
 
 def _request_fold() -> None:
-    # schedule_fold costs a cache round trip to debounce across processes; asking
-    # once a second per process is enough while its window is longer than that,
-    # and the beat job folds every few seconds anyway.
+    # schedule_fold costs a cache round trip to debounce across processes. Asking once
+    # a second per process is enough while its window is longer than that, because the
+    # beat job folds every few seconds anyway.
     global _last_fold_request
     window = settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS
     now = time.monotonic()

@@ -55,9 +55,9 @@ class Anomaly:
 def robust_z_score(value: float, history: list[float]) -> float | None:
     """Return the robust z-score of ``value`` against ``history``, or None when it is flat.
 
-    When more than half of the history equals its median the MAD is 0, and the
-    mean absolute deviation scaled by 1.2533 stands in for it (the same standard
-    deviation estimate for normal data). A history with no spread at all returns None.
+    When more than half of the history equals its median the MAD is 0. The mean
+    absolute deviation scaled by 1.2533 then replaces it, because that is the same
+    standard deviation estimate for normal data. A history with no spread returns None.
     """
     median = statistics.median(history)
     mad = statistics.median(abs(x - median) for x in history)
@@ -78,7 +78,7 @@ def detect_anomaly(value: int, history: list[int]) -> Anomaly | None:
         return None
     score = robust_z_score(value, history)
     if score is None:
-        # A perfectly flat history: any change of MIN_ANOMALY_DELTA or more stands out.
+        # A perfectly flat history makes any change of MIN_ANOMALY_DELTA or more an anomaly.
         score = float("inf") if value > median else float("-inf")
     if abs(score) <= Z_SCORE_THRESHOLD:
         return None

@@ -1,9 +1,9 @@
 """The one definition of each campaign KPI, used by the API, the admin, pages and alerts.
 
 Every ratio is None when its denominator is zero, so "no data" never shows as 0 %.
-Rates are fractions (0.0525 means 5.25 %) with 6 decimal places; money per click or
-per conversion has 2 decimal places in the campaign's currency; ROAS is a ratio with
-4 decimal places.
+Rates are fractions (0.0525 means 5.25 %) with 6 decimal places. Money per click or
+per conversion has 2 decimal places in the campaign's currency, and ROAS is a ratio
+with 4 decimal places.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Buckets hold one campaign × partner × UTC hour. Series regroup them by hour, d
 week (starting on Monday) or month in the campaign's time zone, which is
 ``settings.TIME_ZONE``, and report every period in the range, empty ones included.
 Ad-platform spend is per campaign and day, so it appears only in daily or longer
-periods of a whole campaign; elsewhere ``impressions`` and ``ad_cost`` are None.
+periods of a whole campaign. Elsewhere ``impressions`` and ``ad_cost`` are None.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -124,6 +125,13 @@ class PartnerProfileForm(DomainErrorFormMixin, forms.Form):
 
 
 class ApiKeyCreateForm(DomainErrorFormMixin, forms.Form):
+    """A new key's name, scope and expiry, with a one-time token against resubmission.
+
+    ``form_token`` is a random value rendered into each new form. The view creates at
+    most one key per token, so reloading the page that shows a new key creates no other.
+    """
+
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     name = forms.CharField(
         label=_("Name"),
         max_length=100,
@@ -144,6 +152,11 @@ class ApiKeyCreateForm(DomainErrorFormMixin, forms.Form):
 
     # The service takes an ``expires_at`` datetime, and the form takes a date.
     DOMAIN_FIELD_MAP = {"expires_at": "expires_on"}
+
+    @classmethod
+    def with_new_token(cls) -> ApiKeyCreateForm:
+        """Return an unbound form carrying a fresh one-time token."""
+        return cls(initial={"form_token": secrets.token_urlsafe(24)})
 
     @staticmethod
     def latest_expiry_date() -> dt.date:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from hexabuilders import idempotency
 from partners import identifiers, portal_access, selectors, services
 from partners.forms import (
     ApiKeyCreateForm,
@@ -180,7 +181,7 @@ def _api_keys_page(request, form: ApiKeyCreateForm | None):
 @member_required
 @require_http_methods(["GET"])
 def api_keys(request):
-    form = ApiKeyCreateForm() if request.membership.can_manage else None
+    form = ApiKeyCreateForm.with_new_token() if request.membership.can_manage else None
     return _api_keys_page(request, form)
 
 
@@ -188,13 +189,25 @@ def api_keys(request):
 @member_required(manage=True)
 @require_http_methods(["GET", "POST"])
 def create_api_key(request):
-    """Issue a key and show its secret in this response only, because only a digest is stored."""
+    """Issue a key and show its secret in this response only, because only a digest is stored.
+
+    Each form's one-time token creates at most one key, so reloading this page (which
+    posts the form again) or a double click leads back to the list instead.
+    """
     if request.method == "GET":
         return redirect("portal:api_keys")
     form = ApiKeyCreateForm(request.POST)
     if not form.is_valid():
+        if "form_token" in form.errors:
+            messages.warning(
+                request, _("The form was out of date, so no key was created. Fill it in again.")
+            )
+            return redirect("portal:api_keys")
         return _api_keys_page(request, form)
-    try:
+    issued = None
+
+    def issue() -> tuple[int, dict]:
+        nonlocal issued
         issued = services.create_api_key(
             partner=request.membership.partner,
             actor=request.user,
@@ -202,9 +215,33 @@ def create_api_key(request):
             scope=form.cleaned_data["scope"],
             expires_at=form.expires_at(),
         )
+        # Only the key's id is stored with the token; the secret never leaves this response.
+        return 201, {"api_key_id": issued.api_key.pk}
+
+    try:
+        result = idempotency.run_once(
+            scope=f"portal-user:{request.user.pk}",
+            key=form.cleaned_data["form_token"],
+            # Any second use of a token is a resubmission, whatever the other fields say.
+            fingerprint=idempotency.fingerprint_request(
+                method="POST", path=request.path, data=None
+            ),
+            execute=issue,
+        )
     except services.PartnerError as exc:
         form.add_domain_error(exc, field_map=ApiKeyCreateForm.DOMAIN_FIELD_MAP)
         return _api_keys_page(request, form)
+    except idempotency.IdempotencyKeyReused:
+        result = None
+    if result is None or result.replayed:
+        messages.info(
+            request,
+            _(
+                "This form was already sent, so no other key was created. The key it created "
+                "is in the list; its full value was shown only once."
+            ),
+        )
+        return redirect("portal:api_keys")
     # Rendering from the POST keeps the secret out of URLs, the session and redirects.
     context = {
         "membership": request.membership,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from hexabuilders.models import IdempotencyRecord
 from partners.forms import ApiKeyCreateForm
 from partners.models import ApiKey
 from partners.services import parse_raw_key
@@ -17,6 +19,11 @@ from tests.factories import PartnerMemberFactory, UserFactory, issue_api_key
 KEYS_URL = "/portal/api-keys/"
 CREATE_URL = "/portal/api-keys/new/"
 RAW_KEY = re.compile(r'<code class="secret__value" id="new-api-key">(hxb_[^<]+)</code>')
+
+
+def _token() -> str:
+    """Return a fresh one-time form token, as the keys page puts in its form."""
+    return secrets.token_urlsafe(24)
 
 
 def _revoke_url(api_key: ApiKey) -> str:
@@ -70,7 +77,9 @@ def test_api_keys_marks_expired_key(client, member, api_key):
 def test_create_api_key_shows_secret_once(client, member, partner):
     client.force_login(member.user)
 
-    response = client.post(CREATE_URL, {"name": "Online shop", "scope": "write"})
+    response = client.post(
+        CREATE_URL, {"form_token": _token(), "name": "Online shop", "scope": "write"}
+    )
     match = RAW_KEY.search(response.content.decode())
 
     assert response.status_code == 200
@@ -89,7 +98,9 @@ def test_create_api_key_shows_secret_once(client, member, partner):
 def test_create_api_key_forbids_caching(client, member):
     client.force_login(member.user)
 
-    response = client.post(CREATE_URL, {"name": "Online shop", "scope": "read"})
+    response = client.post(
+        CREATE_URL, {"form_token": _token(), "name": "Online shop", "scope": "read"}
+    )
 
     assert "no-store" in response["Cache-Control"]
 
@@ -98,7 +109,9 @@ def test_create_api_key_forbids_caching(client, member):
 def test_create_api_key_keeps_secret_out_of_session(client, member):
     client.force_login(member.user)
 
-    response = client.post(CREATE_URL, {"name": "Online shop", "scope": "read"})
+    response = client.post(
+        CREATE_URL, {"form_token": _token(), "name": "Online shop", "scope": "read"}
+    )
     raw_key = RAW_KEY.search(response.content.decode()).group(1)
     _prefix, secret = parse_raw_key(raw_key)
 
@@ -113,7 +126,13 @@ def test_create_api_key_expires_at_end_of_day(client, member, partner):
     expires_on = timezone.localdate() + dt.timedelta(days=30)
 
     client.post(
-        CREATE_URL, {"name": "Campaign", "scope": "read", "expires_on": expires_on.isoformat()}
+        CREATE_URL,
+        {
+            "form_token": _token(),
+            "name": "Campaign",
+            "scope": "read",
+            "expires_on": expires_on.isoformat(),
+        },
     )
 
     api_key = ApiKey.objects.get(partner=partner)
@@ -129,7 +148,13 @@ def test_create_api_key_rejects_past_date(client, member, partner):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
 
     response = client.post(
-        CREATE_URL, {"name": "Old", "scope": "read", "expires_on": yesterday.isoformat()}
+        CREATE_URL,
+        {
+            "form_token": _token(),
+            "name": "Old",
+            "scope": "read",
+            "expires_on": yesterday.isoformat(),
+        },
     )
 
     assert response.status_code == 200
@@ -142,7 +167,8 @@ def test_create_api_key_rejects_year_9999_expiry(client, member, partner):
     client.force_login(member.user)
 
     response = client.post(
-        CREATE_URL, {"name": "Forever", "scope": "read", "expires_on": "9999-12-31"}
+        CREATE_URL,
+        {"form_token": _token(), "name": "Forever", "scope": "read", "expires_on": "9999-12-31"},
     )
 
     assert response.status_code == 200
@@ -157,7 +183,12 @@ def test_create_api_key_rejects_expiry_beyond_five_years(client, member, partner
 
     response = client.post(
         CREATE_URL,
-        {"name": "Long", "scope": "read", "expires_on": too_late.isoformat()},
+        {
+            "form_token": _token(),
+            "name": "Long",
+            "scope": "read",
+            "expires_on": too_late.isoformat(),
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -172,7 +203,15 @@ def test_create_api_key_accepts_last_allowed_day(client, member, partner):
     client.force_login(member.user)
     last_day = ApiKeyCreateForm.latest_expiry_date()
 
-    client.post(CREATE_URL, {"name": "Long", "scope": "read", "expires_on": last_day.isoformat()})
+    client.post(
+        CREATE_URL,
+        {
+            "form_token": _token(),
+            "name": "Long",
+            "scope": "read",
+            "expires_on": last_day.isoformat(),
+        },
+    )
 
     assert ApiKey.objects.filter(partner=partner).count() == 1
 
@@ -181,7 +220,7 @@ def test_create_api_key_accepts_last_allowed_day(client, member, partner):
 def test_create_api_key_requires_name(client, member, partner):
     client.force_login(member.user)
 
-    response = client.post(CREATE_URL, {"name": "", "scope": "read"})
+    response = client.post(CREATE_URL, {"form_token": _token(), "name": "", "scope": "read"})
 
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["name"]
@@ -193,10 +232,70 @@ def test_create_api_key_requires_name(client, member, partner):
 def test_create_api_key_rejects_unknown_scope(client, member, partner):
     client.force_login(member.user)
 
-    response = client.post(CREATE_URL, {"name": "Shop", "scope": "admin"})
+    response = client.post(CREATE_URL, {"form_token": _token(), "name": "Shop", "scope": "admin"})
 
     assert list(response.context["form"].errors) == ["scope"]
     assert not ApiKey.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+def test_api_keys_form_gets_fresh_token_on_each_visit(client, member):
+    client.force_login(member.user)
+
+    first = client.get(KEYS_URL).context["form"]["form_token"].value()
+    second = client.get(KEYS_URL).context["form"]["form_token"].value()
+
+    assert first
+    assert first != second
+
+
+@pytest.mark.django_db
+def test_create_api_key_resubmission_creates_no_second_key(client, member, partner):
+    client.force_login(member.user)
+    data = {"form_token": _token(), "name": "Online shop", "scope": "read"}
+    client.post(CREATE_URL, data)
+
+    response = client.post(CREATE_URL, data, follow=True)
+
+    assert ApiKey.objects.filter(partner=partner).count() == 1
+    assert response.redirect_chain == [(KEYS_URL, 302)]
+    assert [message.level_tag for message in response.context["messages"]] == ["info"]
+    assert RAW_KEY.search(response.content.decode()) is None
+
+
+@pytest.mark.django_db
+def test_create_api_key_without_form_token_creates_nothing(client, member, partner):
+    client.force_login(member.user)
+
+    response = client.post(CREATE_URL, {"name": "Online shop", "scope": "read"})
+
+    assert response.status_code == 302
+    assert response.url == KEYS_URL
+    assert not ApiKey.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+def test_create_api_key_accepts_token_again_after_invalid_submission(client, member, partner):
+    client.force_login(member.user)
+    token = _token()
+    client.post(CREATE_URL, {"form_token": token, "name": "", "scope": "read"})
+
+    response = client.post(CREATE_URL, {"form_token": token, "name": "Shop", "scope": "read"})
+
+    assert RAW_KEY.search(response.content.decode()) is not None
+    assert ApiKey.objects.filter(partner=partner).count() == 1
+
+
+@pytest.mark.django_db
+def test_create_api_key_keeps_secret_out_of_idempotency_record(client, member):
+    client.force_login(member.user)
+
+    response = client.post(CREATE_URL, {"form_token": _token(), "name": "Shop", "scope": "read"})
+    _prefix, secret = parse_raw_key(RAW_KEY.search(response.content.decode()).group(1))
+
+    stored = [str(record.response_body) for record in IdempotencyRecord.objects.all()]
+    assert len(stored) == 1
+    assert secret not in stored[0]
 
 
 @pytest.mark.django_db
@@ -224,7 +323,7 @@ def test_viewer_sees_keys_without_actions(client, viewer, api_key):
 def test_viewer_cannot_create_key(client, viewer, partner):
     client.force_login(viewer.user)
 
-    response = client.post(CREATE_URL, {"name": "Sneaky", "scope": "write"})
+    response = client.post(CREATE_URL, {"form_token": _token(), "name": "Sneaky", "scope": "write"})
 
     assert response.status_code == 403
     assert not ApiKey.objects.filter(partner=partner).exists()

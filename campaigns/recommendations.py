@@ -32,7 +32,7 @@ HIGH_EPC_INDEX = 3.0
 
 @dataclass(frozen=True)
 class PartnerProfile:
-    """What the similarity sees of a partner."""
+    """The features of a partner that the similarity compares."""
 
     partner: Partner
     conversion_rate: float | None
@@ -166,14 +166,14 @@ def _reason(profile: PartnerProfile, top: list[Partner]) -> str:
 def recommend_partners(*, campaign: Campaign, limit: int = 10) -> list[Recommendation]:
     """Return up to ``limit`` partners to invite, most similar first.
 
-    Returns an empty list while the campaign has no partner with clicks, because
-    there is nobody to be similar to.
+    Returns an empty list while no partner of the campaign has clicks, because there
+    are no top performers to compare with.
     """
     top = top_performers(campaign=campaign)
     if not top:
         return []
     elsewhere = _performance(MetricBucket.objects.exclude(campaign=campaign))
-    here = _performance(MetricBucket.objects.filter(campaign=campaign))
+    in_campaign = _performance(MetricBucket.objects.filter(campaign=campaign))
     candidates = list(
         Partner.objects.filter(status=Partner.Status.ACTIVE)
         .exclude(enrollments__campaign=campaign)
@@ -187,7 +187,7 @@ def recommend_partners(*, campaign: Campaign, limit: int = 10) -> list[Recommend
         return PartnerProfile(partner=partner, conversion_rate=rate, epc_index=index)
 
     countries = sorted({str(partner.country) for partner in [*top, *candidates]})
-    top_vectors = [profile_of(partner, here).vector(countries) for partner in top]
+    top_vectors = [profile_of(partner, in_campaign).vector(countries) for partner in top]
     centroid = [sum(column) / len(top_vectors) for column in zip(*top_vectors, strict=True)]
 
     recommendations = []

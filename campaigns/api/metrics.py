@@ -1,9 +1,9 @@
 """GET /api/v1/metrics/: the caller's own metrics for one campaign, as JSON or CSV.
 
 The series comes from ``campaigns.selectors`` and its KPIs from ``campaigns.kpis``,
-the same definitions the admin and the live pages use. A partner sees only its own
-slice of a campaign it joined, so ad-platform figures (impressions, ad cost, CTR
-and ROAS), which belong to the whole campaign, are null here.
+the same definitions the admin uses. The response contains only the caller's own
+slice of a campaign it joined. Ad-platform figures (impressions, ad cost, CTR and
+ROAS) belong to the whole campaign, so they are null here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from campaigns.selectors import Granularity
 from hexabuilders.api.views import PartnerScopedMixin
 
 DEFAULT_DAYS = 30
-# The longest range each granularity accepts, so one response stays small.
+# The maximum range in days per granularity, so one response stays small.
 MAX_RANGE_DAYS = {
     Granularity.HOUR: 31,
     Granularity.DAY: 731,

@@ -1,8 +1,9 @@
 """The ad-platform report: one row per campaign, day and source with impressions and cost.
 
 Staff export daily reports from Google Ads, Meta and similar platforms and import
-them here, in Spanish or English, with decimal commas, as CSV (UTF-8, UTF-8 with a
-byte order mark or Windows-1252; separated by semicolons, commas or tabs) or XLSX.
+them here, with Spanish or English headers and decimal commas or points. Files are
+XLSX or CSV. A CSV file may be UTF-8, UTF-8 with a byte order mark or Windows-1252,
+separated by semicolons, commas or tabs.
 A row is identified by (campaign, day, source), so importing a corrected report
 again updates the rows it created. An import is all or nothing: when any row is
 invalid, every bad row is reported and nothing is written.

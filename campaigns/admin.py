@@ -59,15 +59,26 @@ def status_badge(status: str, label: str) -> str:
 
 
 class EstimatedCountPaginator(Paginator):
-    """A paginator whose ``count`` is the planner's estimate, never a COUNT(*).
+    """A paginator that never counts a whole big table.
 
-    Page links past the estimate may be empty, and a low estimate may hide the
-    last pages. Staff narrow such lists with filters instead.
+    An unfiltered list takes the planner's estimate. A filtered list counts its
+    rows exactly up to ``exact_limit``, which reads at most that many index
+    entries, and beyond it takes the larger of the limit and the estimate. Page
+    links past an estimate may be empty, and a low estimate may hide the last
+    pages, so staff narrow such lists with filters.
     """
+
+    exact_limit = 10_000
 
     @cached_property
     def count(self) -> int:
-        return selectors_admin.estimated_count(self.object_list)
+        queryset = self.object_list
+        if not queryset.query.where:
+            return selectors_admin.estimated_count(queryset)
+        counted = selectors_admin.bounded_count(queryset, limit=self.exact_limit + 1)
+        if counted <= self.exact_limit:
+            return counted
+        return max(counted, selectors_admin.estimated_count(queryset))
 
 
 class AutocompleteListFilter(admin.SimpleListFilter):

@@ -32,6 +32,11 @@ def estimated_count(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def bounded_count(queryset: QuerySet, *, limit: int) -> int:
+    """Return how many rows ``queryset`` matches, counting no further than ``limit``."""
+    return queryset.order_by().values("pk")[:limit].count()
+
+
 def campaign_pacing(campaign: Campaign) -> Pacing:
     """Return the campaign's pacing as the budget module defines it."""
     return pacing(campaign)

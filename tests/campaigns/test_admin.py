@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import services
+from campaigns.admin import EstimatedCountPaginator
 from campaigns.models import Campaign, Click, Enrollment, TrackingLink
 from hexabuilders.models import OutboxEvent
 from tests.campaigns.makers import make_click, make_conversion
@@ -394,3 +395,42 @@ def test_campaign_change_page_links_live_dashboard(staff_client):
     response = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
 
     assert f"/admin/campaigns/campaign/{campaign.pk}/live/" in response.text
+
+
+# The paginator of the big lists.
+
+
+def test_paginator_counts_filtered_rows_exactly(partner):
+    _campaign, _enrollment, link = active_campaign_with_link(partner)
+    for _ in range(3):
+        make_click(link=link)
+    make_click(partner)
+
+    paginator = EstimatedCountPaginator(Click.objects.filter(link=link), 100)
+
+    assert paginator.count == 3
+
+
+def test_paginator_stops_counting_at_limit(partner):
+    _campaign, _enrollment, link = active_campaign_with_link(partner)
+    for _ in range(5):
+        make_click(link=link)
+
+    class SmallLimitPaginator(EstimatedCountPaginator):
+        exact_limit = 2
+
+    with CaptureQueriesContext(connection) as queries:
+        count = SmallLimitPaginator(Click.objects.filter(link=link), 100).count
+
+    assert count >= 3
+    assert any("LIMIT 3" in query["sql"] for query in queries)
+
+
+def test_paginator_estimates_unfiltered_rows(partner):
+    make_click(partner)
+
+    with CaptureQueriesContext(connection) as queries:
+        EstimatedCountPaginator(Click.objects.all(), 100).count  # noqa: B018
+
+    assert [query["sql"] for query in queries][0].startswith("EXPLAIN")
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]

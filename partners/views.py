@@ -28,6 +28,7 @@ from partners.forms import (
     PortalAuthenticationForm,
     PortalPasswordResetForm,
 )
+from partners.masking import masked_payout
 
 
 def _access_denied(request, *, heading: str, message: str, admin_link: bool = False):
@@ -163,6 +164,8 @@ def profile(request):
         "tax_id_scheme": _tax_id_scheme(str(partner.country)),
         "currency_label": _currency_label(partner.default_currency),
         "form": form,
+        # Viewers see that payout details exist, masked as the API shows them.
+        "masked_payout": masked_payout(partner),
     }
     return render(request, "partners/profile.html", context)
 

@@ -10,25 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from hexabuilders.api.serializers import RejectUnknownFieldsMixin
+from partners.masking import masked_payout
 from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
 from partners.services import CONTACT_FIELDS, PARTNER_EDITABLE_FIELDS
-
-MASK = "*"
-
-
-def mask_tail(value: str, visible: int = 4) -> str:
-    """Return ``value`` with every character but the last ``visible`` replaced by ``*``."""
-    if len(value) <= visible:
-        return MASK * len(value)
-    return MASK * (len(value) - visible) + value[-visible:]
-
-
-def mask_email(value: str) -> str:
-    """Return the e-mail with the local part hidden except its first character."""
-    local, at, domain = value.partition("@")
-    if not at:
-        return mask_tail(value)
-    return f"{local[:1]}{MASK * 3}@{domain}"
 
 
 class PartnerProfileSerializer(serializers.ModelSerializer):
@@ -81,13 +65,13 @@ class PartnerProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_iban(self, partner: Partner) -> str:
-        return mask_tail(partner.iban)
+        return masked_payout(partner).iban
 
     def get_paypal_email(self, partner: Partner) -> str:
-        return mask_email(partner.paypal_email) if partner.paypal_email else ""
+        return masked_payout(partner).paypal_email
 
     def get_bank_account_number(self, partner: Partner) -> str:
-        return mask_tail(partner.bank_account_number)
+        return masked_payout(partner).bank_account_number
 
 
 class PartnerProfileUpdateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):

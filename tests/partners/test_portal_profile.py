@@ -187,6 +187,51 @@ def test_profile_viewer_sees_no_form(client, viewer):
     assert 'id="partner-details"' in html
 
 
+IBAN = "DE89370400440532013000"
+
+
+@pytest.mark.parametrize(
+    ("details", "hidden", "shown"),
+    [
+        ({"payout_method": "iban", "iban": IBAN}, IBAN, "*" * 18 + "3000"),
+        (
+            {"payout_method": "paypal", "paypal_email": "payments@bancolombia.example"},
+            "payments@",
+            "p***@bancolombia.example",
+        ),
+        (
+            {
+                "payout_method": "local_bank",
+                "bank_name": "Bancolombia",
+                "bank_account_number": "1234567890",
+                "bank_account_type": "savings",
+            },
+            "1234567890",
+            "******7890",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_profile_viewer_sees_payout_details_masked(client, viewer, partner, details, hidden, shown):
+    Partner.objects.filter(pk=partner.pk).update(**details)
+    client.force_login(viewer.user)
+
+    html = client.get(PROFILE_URL).content.decode()
+
+    assert hidden not in html
+    assert shown in html
+
+
+@pytest.mark.django_db
+def test_profile_owner_form_shows_full_iban(client, member, partner):
+    Partner.objects.filter(pk=partner.pk).update(payout_method="iban", iban=IBAN)
+    client.force_login(member.user)
+
+    html = client.get(PROFILE_URL).content.decode()
+
+    assert f'value="{IBAN}"' in html
+
+
 @pytest.mark.django_db
 def test_profile_viewer_cannot_post(client, viewer, partner):
     client.force_login(viewer.user)

@@ -3,21 +3,25 @@
 Every request to a tracking link produces one ``Click`` row, whatever its outcome:
 redirected, preview (HEAD requests, link-preview fetchers and other bots), unknown
 link, inactive campaign or enrollment, or visitor outside the audience. Only
-``redirected`` clicks are billable. The raw IP address is never stored: the row
-keeps an HMAC-SHA256 of it keyed with a salt derived from ``SECRET_KEY`` and the
+``redirected`` clicks are billable. The raw IP address is never stored. The row
+keeps an HMAC-SHA256 of it, keyed with a salt derived from ``SECRET_KEY`` and the
 UTC date, so hashes of one visitor match within a day and every web process
 computes the same salt without shared state.
 
-Durability: ``record_click`` inserts the row synchronously (autocommit) before the
-302 is sent, so a click the visitor was redirected for is in PostgreSQL; a web
-worker that dies mid-request loses only a request that never got its redirect.
-The alternative, pushing the click onto a Redis list and flushing batches with a
-Celery task on the ``ingest`` queue (``HEXA_CLICK_RECORDING=buffer``), is kept
-behind the same function. Its flush claims a batch atomically and inserts it
-idempotently (the click id is the primary key), so a flush worker that dies loses
-nothing, but clicks waiting in Redis survive a Redis restart only with AOF
-persistence. bench/click_redirect.py measures both; docs/benchmarks.md has the
-figures and the reason for the default.
+Durability: ``record_click`` commits the row with one INSERT before the 302 is
+sent, and that commit does not wait for the WAL flush (``synchronous_commit`` off
+for that statement alone). A web or Celery worker that dies therefore loses no
+click it redirected, the row is visible at once to postback attribution, and a
+crash of the PostgreSQL server can lose at most its last few hundred milliseconds
+of clicks. ``HEXA_CLICK_SYNCHRONOUS_COMMIT=true`` makes the commit wait for the
+disk instead. The alternative, ``HEXA_CLICK_RECORDING=buffer``, pushes the click
+onto a Redis list that a Celery task on the ``ingest`` queue flushes in batches.
+Its flush claims a batch atomically and inserts it idempotently (the click id is
+the primary key), so a flush worker that dies loses nothing. Clicks waiting in
+Redis survive a Redis crash only with AOF persistence, and with the default
+``appendfsync everysec`` the last second can still be lost. bench/click_redirect.py
+measures the three against a bare 302 view, and docs/benchmarks.md has the figures
+behind this default.
 """
 
 from __future__ import annotations

@@ -132,6 +132,25 @@ class PartnerListFilter(AutocompleteListFilter):
     field_name = "partner"
 
 
+class DateRangeListFilter(admin.DateFieldListFilter):
+    """Django's date presets plus a from/before form over the same range parameters.
+
+    Both send ``<field>__gte`` and ``<field>__lt``, which an index on the field
+    serves, unlike ``date_hierarchy``'s DISTINCT over every row's date.
+    """
+
+    template = "admin/campaigns/date_range_filter.html"
+
+    def choices(self, changelist):
+        ours = {self.lookup_kwarg_since, self.lookup_kwarg_until}
+        self.hidden_params = [
+            (name, value) for name, value in changelist.params.items() if name not in ours
+        ]
+        self.range_from = changelist.params.get(self.lookup_kwarg_since, "")[:10]
+        self.range_before = changelist.params.get(self.lookup_kwarg_until, "")[:10]
+        return super().choices(changelist)
+
+
 class BigTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only list of a table with millions of rows."""
 
@@ -144,7 +163,7 @@ class BigTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (
         CampaignListFilter,
         PartnerListFilter,
-        ("created_at", admin.DateFieldListFilter),
+        ("created_at", DateRangeListFilter),
     )
 
     @property

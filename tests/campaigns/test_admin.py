@@ -434,3 +434,25 @@ def test_paginator_estimates_unfiltered_rows(partner):
 
     assert [query["sql"] for query in queries][0].startswith("EXPLAIN")
     assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+
+
+def test_click_changelist_shows_date_range_form(staff_client, partner):
+    make_click(partner)
+
+    response = staff_client.get(
+        reverse("admin:campaigns_click_changelist"), {"created_at__gte": "2026-11-01"}
+    )
+
+    assert 'name="created_at__gte" value="2026-11-01"' in response.text
+    assert 'name="created_at__lt" value=""' in response.text
+
+
+def test_click_changelist_rejects_malformed_date(staff_client, partner):
+    make_click(partner)
+
+    response = staff_client.get(
+        reverse("admin:campaigns_click_changelist"), {"created_at__gte": "tomorrow"}
+    )
+
+    assert response.status_code == 302
+    assert "e=1" in response.headers["Location"]

@@ -456,3 +456,14 @@ def test_click_changelist_rejects_malformed_date(staff_client, partner):
 
     assert response.status_code == 302
     assert "e=1" in response.headers["Location"]
+
+
+def test_click_changelist_keeps_chosen_campaign_in_filter(staff_client, partner):
+    click = make_click(partner)
+
+    response = staff_client.get(
+        reverse("admin:campaigns_click_changelist"), {"campaign__id__exact": click.campaign_id}
+    )
+
+    assert 'data-filter-parameter="campaign__id__exact"' in response.text
+    assert f'<option value="{click.campaign_id}" selected>' in response.text

@@ -3,13 +3,13 @@
 Ingestion calls ``campaigns_changed(ids)`` after each committed fold. That call only marks
 each campaign dirty in the cache and, when no send window is open for the campaign, opens
 one (``cache.add``, so one process in the whole deployment wins) and queues the campaign
-on this process's flusher. The flusher is one daemon thread per process. For each campaign
-that falls due it clears the dirty mark, reads the buckets once, takes the next version
-(``cache.incr``) and sends one ``group_send`` to the staff group and one to each enrolled
-partner's slice group, whatever the number of viewers. It then checks the campaign again
-one interval later: when more changes arrived meanwhile it sends once more, otherwise it
-closes the window. So a campaign gets its first snapshot at once and then at most one per
-``LIVE_METRICS_INTERVAL_MS`` (1 s by default).
+on this process's flusher. The flusher is one daemon thread per process. For each
+campaign that falls due it clears the dirty mark, reads the buckets once and takes the
+next version (``cache.incr``). It then sends one ``group_send`` to the staff group and
+one to each enrolled partner's slice group, whatever the number of viewers. One interval
+later it checks the campaign again: when more changes arrived meanwhile it sends once
+more, and otherwise it closes the window. So a campaign gets its first snapshot at once
+and then at most one per ``LIVE_METRICS_INTERVAL_MS`` (1 s by default).
 
 The same code serves both runtime modes:
 
@@ -48,6 +48,7 @@ from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
 
+from campaigns import kpis
 from campaigns.models import Campaign, Enrollment, MetricBucket
 from partners.models import Partner
 
@@ -103,10 +104,7 @@ def _next_version(campaign_id: int) -> int:
         return cache.incr(key)
 
 
-# Reading the buckets.
-# NOTE: switch to the shared KPI definitions in campaigns/kpis.py once they land; the
-# ratio formulas below are the same (conversion rate = conversions / clicks, EPC =
-# payout / clicks, None without clicks).
+# Reading the buckets. The ratios come from campaigns.kpis, the one KPI definition.
 
 _SUMS = {
     "clicks": Sum("clicks"),
@@ -133,23 +131,21 @@ class _Totals:
         self.payout += row["payout"] or Decimal("0")
 
     def as_kpis(self) -> dict:
-        conversion_rate = epc = None
-        if self.clicks:
-            conversion_rate = Decimal(self.conversions) / Decimal(self.clicks)
-            epc = self.payout / Decimal(self.clicks)
+        conversion_rate = kpis.conversion_rate(conversions=self.conversions, clicks=self.clicks)
+        epc = kpis.epc(payout=self.payout, clicks=self.clicks)
         return {
             "clicks": self.clicks,
             "unique_clicks": self.unique_clicks,
             "conversions": self.conversions,
             "revenue": str(self.revenue),
             "payout": str(self.payout),
-            "conversion_rate": _ratio_text(conversion_rate, "0.0001"),
-            "epc": _ratio_text(epc, "0.01"),
+            "conversion_rate": _decimal_text(conversion_rate),
+            "epc": _decimal_text(epc),
         }
 
 
-def _ratio_text(value: Decimal | None, places: str) -> str | None:
-    return None if value is None else str(value.quantize(Decimal(places)))
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass

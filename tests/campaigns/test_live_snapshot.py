@@ -77,7 +77,7 @@ def test_partner_snapshot_holds_only_its_rows(shared_campaign, partner):
 def test_partner_snapshot_ratios(shared_campaign, partner):
     kpis = live.snapshot_for_partner(shared_campaign, partner.pk)["kpis"]
 
-    assert kpis["conversion_rate"] == "0.0600"
+    assert kpis["conversion_rate"] == "0.060000"
     assert kpis["epc"] == "0.60"
 
 

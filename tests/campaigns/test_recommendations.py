@@ -1,6 +1,8 @@
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from campaigns import services
@@ -115,3 +117,19 @@ def test_recommend_reason_gives_epc_against_average(campaign, other_campaign):
 
     # The campaign's average EPC is 2.00; the candidate's 2.40 is 20 % above it.
     assert found[candidate].reason.endswith("EPC 20 % above average")
+
+
+def test_recommend_command_lists_partner_and_reason(campaign):
+    similar = PartnerFactory(status="active", kind="influencer", country="CO", tier="gold")
+    output = io.StringIO()
+
+    with translation.override("en"):
+        call_command("recommend_partners", str(campaign.pk), stdout=output)
+
+    assert str(similar) in output.getvalue()
+    assert "Same country and kind as 3 of your top 3 partners" in output.getvalue()
+
+
+def test_recommend_command_rejects_unknown_campaign():
+    with pytest.raises(CommandError):
+        call_command("recommend_partners", "999999", stdout=io.StringIO())

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from campaigns import services
 from campaigns.imports.resources import AdSpendResource
@@ -256,3 +257,16 @@ def test_admin_lists_ad_spend(staff_client, campaign):
     response = staff_client.get(reverse("admin:campaigns_adspend_changelist"))
 
     assert response.status_code == 200
+
+
+def test_export_roundtrips_through_import(campaign):
+    run_import(csv_bytes(spanish_report(campaign)))
+    with translation.override("es"):
+        exported = SpreadsheetCSV().export_data(AdSpendResource().export())
+    AdSpend.objects.update(cost=Decimal("0"))
+
+    with translation.override("es"):
+        result = run_import(exported)
+
+    assert result.totals["update"] == 2
+    assert AdSpend.objects.get(day=dt.date(2026, 11, 1)).cost == Decimal("1234567.89")

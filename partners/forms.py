@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hexabuilders.errors import DomainError
 from hexabuilders.login_throttle import ThrottledLoginMixin
-from partners import portal_access, selectors
+from partners import portal_access, selectors, services
 from partners.models import ApiKey, Partner
 from partners.services import API_KEY_MAX_LIFETIME, PARTNER_EDITABLE_FIELDS
 
@@ -111,6 +111,7 @@ class PartnerProfileForm(DomainErrorFormMixin, forms.Form):
             "initial", {name: getattr(partner, name) for name in PARTNER_EDITABLE_FIELDS}
         )
         super().__init__(*args, **kwargs)
+        self.partner = partner
         self.fields.update(
             fields_for_model(
                 Partner, fields=PARTNER_EDITABLE_FIELDS, formfield_callback=_profile_formfield
@@ -118,6 +119,20 @@ class PartnerProfileForm(DomainErrorFormMixin, forms.Form):
         )
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:
+            # Without this, the model's errors (phone, IBAN) would appear only after the
+            # member fixed the form's own (e-mail, website) and sent the form again.
+            valid = {
+                name: value for name, value in cleaned_data.items() if name in self.changed_data
+            }
+            model_errors = services.partner_errors(partner=self.partner, data=valid)
+            for name, messages in model_errors.items():
+                if name not in self.errors:
+                    self.add_error(name if name in self.fields else None, messages)
+        return cleaned_data
 
     def changes(self) -> dict:
         """Return the cleaned values of the fields the member changed."""

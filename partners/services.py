@@ -48,6 +48,26 @@ def _actor_id(actor: AbstractBaseUser | None) -> int | None:
     return actor.pk if actor is not None and actor.is_authenticated else None
 
 
+def _validation_errors(instance) -> dict[str, list[str]]:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+def partner_errors(*, partner: Partner, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Return the errors ``update_partner`` would raise for ``data``, saving nothing.
+
+    Forms and serializers call this when some of their own fields failed, so the
+    model's checks (phone, tax id, payout details) are reported in the same response.
+    """
+    candidate = Partner.objects.get(pk=partner.pk)
+    for name, value in data.items():
+        setattr(candidate, name, value)
+    return _validation_errors(candidate)
+
+
 def _save_validated(partner: Partner) -> None:
     try:
         partner.full_clean()
@@ -361,6 +381,19 @@ def _save_contact(contact: PartnerContact) -> None:
         PartnerContact.objects.filter(partner_id=contact.partner_id, is_primary=True).exclude(
             pk=contact.pk
         ).update(is_primary=False)
+
+
+def contact_errors(
+    *, partner: Partner, contact: PartnerContact | None, data: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Return the errors ``create_contact`` or ``update_contact`` would raise, saving nothing."""
+    if contact is None:
+        candidate = PartnerContact(partner=partner)
+    else:
+        candidate = PartnerContact.objects.get(pk=contact.pk)
+    for name, value in data.items():
+        setattr(candidate, name, value)
+    return _validation_errors(candidate)
 
 
 @transaction.atomic

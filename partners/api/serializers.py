@@ -6,13 +6,27 @@ body before a service applies it, and reject fields they do not accept.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
-from hexabuilders.api.serializers import RejectUnknownFieldsMixin
+from hexabuilders.api.serializers import (
+    RejectUnknownFieldsMixin,
+    StrictCharField,
+    StrictStringsMixin,
+)
 from partners.masking import masked_payout
 from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
-from partners.services import CONTACT_FIELDS, PARTNER_EDITABLE_FIELDS
+from partners.services import (
+    CONTACT_FIELDS,
+    PARTNER_EDITABLE_FIELDS,
+    contact_errors,
+    partner_errors,
+)
 
 
 class PartnerProfileSerializer(serializers.ModelSerializer):
@@ -74,12 +88,53 @@ class PartnerProfileSerializer(serializers.ModelSerializer):
         return masked_payout(partner).bank_account_number
 
 
-class PartnerProfileUpdateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class ModelErrorsTooMixin:
+    """Add the model's errors to the field errors, so a client sees every error at once.
+
+    DRF stops at the serializer's own field errors, and the service checks the model
+    (phone, tax id, payout details) only on valid input. When some fields fail, this
+    mixin runs the model's checks on the fields that passed and reports both.
+    Subclasses implement ``model_errors(values)``.
+    """
+
+    def model_errors(self, values: dict) -> dict[str, list[str]]:
+        raise NotImplementedError
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, Mapping) or not isinstance(data, Mapping):
+                raise
+            errors = dict(exc.detail)
+            for name, messages in self.model_errors(self._passing_values(data, errors)).items():
+                key = api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name
+                errors.setdefault(key, messages)
+            raise serializers.ValidationError(errors) from exc
+
+    def _passing_values(self, data: Mapping, errors: Mapping) -> dict:
+        values = {}
+        for field in self._writable_fields:
+            if field.field_name in errors or field.field_name not in data:
+                continue
+            try:
+                values[field.source] = field.run_validation(field.get_value(data))
+            except (serializers.ValidationError, DjangoValidationError):
+                continue
+        return values
+
+
+class PartnerProfileUpdateSerializer(
+    RejectUnknownFieldsMixin, ModelErrorsTooMixin, StrictStringsMixin, serializers.ModelSerializer
+):
     """The profile fields a partner may change; payout details are checked by the service."""
 
     class Meta:
         model = Partner
         fields = list(PARTNER_EDITABLE_FIELDS)
+
+    def model_errors(self, values: dict) -> dict[str, list[str]]:
+        return partner_errors(partner=self.instance, data=values)
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -89,12 +144,18 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactInputSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class ContactInputSerializer(
+    RejectUnknownFieldsMixin, ModelErrorsTooMixin, StrictStringsMixin, serializers.ModelSerializer
+):
     """A contact's fields; the phone is normalised to E.164 by the service."""
 
     class Meta:
         model = PartnerContact
         fields = list(CONTACT_FIELDS)
+
+    def model_errors(self, values: dict) -> dict[str, list[str]]:
+        partner = self.context["view"].partner
+        return contact_errors(partner=partner, contact=self.instance, data=values)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -134,7 +195,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 
 class ApiKeyCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
     expires_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text=_("Leave empty for a key that never expires.")

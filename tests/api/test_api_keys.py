@@ -88,6 +88,17 @@ def test_create_key_rejects_datetime_out_of_range(api):
 
 
 @pytest.mark.django_db
+def test_create_key_rejects_number_for_name(api):
+    count = ApiKey.objects.count()
+
+    response = api.post(API_KEYS_URL, {"name": 2024}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["name"]
+    assert ApiKey.objects.count() == count
+
+
+@pytest.mark.django_db
 def test_list_keys_shows_no_secret(api, write_key):
     body = api.get(API_KEYS_URL).json()
 

@@ -108,3 +108,12 @@ def test_delete_contact(api, partner):
 
     assert response.status_code == 204
     assert not PartnerContact.objects.filter(pk=contact.pk).exists()
+
+
+@pytest.mark.django_db
+def test_create_contact_rejects_number_for_name(api, partner):
+    response = api.post(CONTACTS_URL, {"name": 42}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["name"]
+    assert not PartnerContact.objects.filter(partner=partner).exists()

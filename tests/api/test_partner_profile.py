@@ -109,6 +109,45 @@ def test_profile_patch_requires_details_of_payout_method(api, partner):
 
 
 @pytest.mark.django_db
+def test_profile_patch_reports_every_field_error_at_once(api, partner):
+    before = Partner.objects.filter(pk=partner.pk).values().get()
+    body = {"email": "x@", "phone": "abc", "payout_method": "iban", "iban": "DE00"}
+
+    response = api.patch(PROFILE_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert sorted(response.json()["error"]["fields"]) == ["email", "iban", "phone"]
+    assert Partner.objects.filter(pk=partner.pk).values().get() == before
+
+
+@pytest.mark.django_db
+def test_profile_patch_reports_unknown_and_invalid_fields_together(api, partner):
+    response = api.patch(PROFILE_URL, {"colour": "red", "email": "x@"}, format="json")
+
+    assert sorted(response.json()["error"]["fields"]) == ["colour", "email"]
+
+
+@pytest.mark.parametrize("value", [123, 12.5, True, ["Bancolombia"], {"name": "Bancolombia"}])
+@pytest.mark.django_db
+def test_profile_patch_rejects_non_string_display_name(api, partner, value):
+    before = Partner.objects.filter(pk=partner.pk).values().get()
+
+    response = api.patch(PROFILE_URL, {"display_name": value}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["display_name"]
+    assert Partner.objects.filter(pk=partner.pk).values().get() == before
+
+
+@pytest.mark.django_db
+def test_profile_patch_rejects_number_for_phone(api, partner):
+    response = api.patch(PROFILE_URL, {"phone": 3105550101}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["phone"]
+
+
+@pytest.mark.django_db
 def test_profile_patch_leaves_other_partner_alone(api, other_partner):
     before = Partner.objects.filter(pk=other_partner.pk).values().get()
 

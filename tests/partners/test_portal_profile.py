@@ -156,6 +156,18 @@ def test_profile_rejects_invalid_email(client, member, partner):
 
 
 @pytest.mark.django_db
+def test_profile_reports_every_field_error_at_once(client, member, partner):
+    client.force_login(member.user)
+    before = Partner.objects.values().get(pk=partner.pk)
+    data = _profile_data(partner, email="x@", phone="abc", payout_method="iban", iban="DE00")
+
+    response = client.post(PROFILE_URL, data)
+
+    assert sorted(response.context["form"].errors) == ["email", "iban", "phone"]
+    assert Partner.objects.values().get(pk=partner.pk) == before
+
+
+@pytest.mark.django_db
 def test_profile_without_changes_saves_nothing(client, member, partner):
     client.force_login(member.user)
     before = Partner.objects.values().get(pk=partner.pk)

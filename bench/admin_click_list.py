@@ -191,7 +191,7 @@ def _page_query(client, url: str, params: dict) -> tuple[str, list[str]]:
     if response.status_code != 200:
         raise RuntimeError(f"{url} {params} returned {response.status_code}")
     touching = [query["sql"] for query in queries if '"campaigns_click"' in query["sql"]]
-    page = [sql for sql in touching if sql.startswith("SELECT") and "LIMIT 100" in sql]
+    page = [sql for sql in touching if sql.startswith("SELECT") and sql.endswith("LIMIT 100")]
     if len(page) != 1:
         raise RuntimeError(f"expected one page query, found {len(page)}: {touching}")
     return page[0], touching

@@ -1,8 +1,10 @@
 import datetime as dt
+import io
 import random
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from campaigns import services
 from campaigns.alerts import detect_anomaly, evaluate_alerts, robust_z_score, spend_pace
@@ -255,3 +257,11 @@ def test_admin_lists_alerts(client, staff_user, campaign_link):
     response = client.get("/admin/campaigns/alert/")
 
     assert response.status_code == 200
+
+
+def test_alerts_command_reports_count(campaign_link):
+    output = io.StringIO()
+
+    call_command("evaluate_alerts", stdout=output)
+
+    assert output.getvalue() == "0 alerts raised.\n"

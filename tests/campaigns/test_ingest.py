@@ -1,12 +1,15 @@
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from campaigns import ingestion
 from campaigns.models import Click, Conversion, MetricBucket
+from campaigns.tasks import fold_metrics_task
 from tests.campaigns.metric_rows import add_click, add_conversion
 from tests.factories import active_campaign_with_link
 
@@ -195,3 +198,20 @@ def test_schedule_fold_without_window_folds_every_time(settings, link):
     queued = [ingestion.schedule_fold() for _ in range(3)]
 
     assert queued == [True, True, True]
+
+
+def test_fold_command_folds_pending(link):
+    add_click(link, at=HOUR)
+    output = io.StringIO()
+
+    call_command("fold_metrics", stdout=output)
+
+    assert _bucket(link).clicks == 1
+    assert output.getvalue().startswith("Folded clicks: 1, conversions: 0")
+
+
+def test_fold_task_returns_rows_folded(link):
+    add_click(link, at=HOUR)
+    add_conversion(link, at=HOUR)
+
+    assert fold_metrics_task.delay().get() == 2

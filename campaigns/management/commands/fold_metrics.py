@@ -20,6 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = fold_pending(max_batches=options["max_batches"])
         self.stdout.write(
-            f"{result.clicks} clicks and {result.conversions} conversions folded "
-            f"into {len(result.campaign_ids)} campaigns."
+            f"Folded clicks: {result.clicks}, conversions: {result.conversions}, "
+            f"campaigns changed: {len(result.campaign_ids)}."
         )

@@ -26,6 +26,7 @@ behind this default.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -47,6 +48,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation.trans_real import parse_accept_lang_header
+from redis.exceptions import RedisError
 from ua_parser import parse as parse_user_agent
 
 from campaigns.ingestion import schedule_fold
@@ -141,6 +143,20 @@ def _load_link_target(code: str) -> LinkTarget | None:
     )
 
 
+# While Redis is unreachable clicks are still redirected and recorded: links are read
+# from the database, and the unique flag is left false because it cannot be checked.
+_CACHE_WARNING_INTERVAL = 60.0
+_last_cache_warning = 0.0
+
+
+def _warn_cache_unavailable(exc: Exception) -> None:
+    global _last_cache_warning
+    now = time.monotonic()
+    if now - _last_cache_warning >= _CACHE_WARNING_INTERVAL:
+        _last_cache_warning = now
+        logger.warning("click redirect cannot reach the cache, using the database: %s", exc)
+
+
 # A copy per process for a moment spares the shared cache's round trip on most
 # clicks. Another process applies a status change up to this long after the event.
 LOCAL_LINK_CACHE_SECONDS = 2.0
@@ -158,10 +174,15 @@ def get_link_target(code: str) -> LinkTarget | None:
         cached = local[1]
     else:
         key = _link_cache_key(code)
-        cached = cache.get(key)
+        try:
+            cached = cache.get(key)
+        except RedisError as exc:
+            _warn_cache_unavailable(exc)
+            cached = _load_link_target(code) or _UNKNOWN_LINK
         if cached is None:
             cached = _load_link_target(code) or _UNKNOWN_LINK
-            cache.set(key, cached, settings.CLICK_LINK_CACHE_SECONDS)
+            with contextlib.suppress(RedisError):
+                cache.set(key, cached, settings.CLICK_LINK_CACHE_SECONDS)
         if len(_local_links) >= _LOCAL_LINK_CACHE_SIZE:
             _local_links.clear()
         _local_links[code] = (now + LOCAL_LINK_CACHE_SECONDS, cached)
@@ -341,7 +362,11 @@ def is_first_click(target: LinkTarget, address: str, user_agent: str) -> bool:
     if target.unique_window_hours <= 0:
         return True
     key = _unique_key(target.link_id, address, user_agent)
-    return cache.add(key, 1, target.unique_window_hours * 3600)
+    try:
+        return cache.add(key, 1, target.unique_window_hours * 3600)
+    except RedisError as exc:
+        _warn_cache_unavailable(exc)
+        return False
 
 
 def _bounded_sub_ids(target: LinkTarget, query) -> dict[str, str]:
@@ -581,7 +606,11 @@ def _request_fold() -> None:
     if window > 0 and now - _last_fold_request < min(window, 1.0):
         return
     _last_fold_request = now
-    schedule_fold()
+    try:
+        schedule_fold()
+    except RedisError as exc:
+        # The beat job folds every few seconds, so metrics are only late.
+        _warn_cache_unavailable(exc)
 
 
 def record_click(click: Click) -> None:
@@ -596,7 +625,12 @@ def record_click(click: Click) -> None:
     pipeline = _redis_client().pipeline(transaction=False)
     pipeline.rpush(BUFFER_KEY, json.dumps(data, separators=(",", ":")))
     pipeline.set(FLUSH_SCHEDULED_KEY, 1, nx=True, ex=FLUSH_DELAY_SECONDS)
-    pending, first_since_flush = pipeline.execute()
+    try:
+        pending, first_since_flush = pipeline.execute()
+    except RedisError as exc:
+        _warn_cache_unavailable(exc)
+        _insert_click(click)
+        return
     # One round trip: the flag set with NX queues at most one flush per delay across
     # all web processes, and a full batch queues one at once.
     try:

@@ -187,3 +187,33 @@ def test_asynchronous_commit_stays_within_click_insert(partner):
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
     assert Click.objects.count() == 1
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    # Nothing listens on port 1 of the loopback address, so every cache call fails fast.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = 60
+
+
+@pytest.mark.parametrize("recording", ["insert", "buffer"])
+def test_redirect_records_click_while_cache_is_down(
+    client, partner, settings, unreachable_cache, recording
+):
+    settings.CLICK_RECORDING = recording
+    _campaign, _enrollment, link = active_campaign_with_link(partner)
+
+    response = client.get(f"/t/{link.code}", HTTP_USER_AGENT=IPHONE)
+
+    click = Click.objects.get()
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).netloc == "shop.example.com"
+    assert click.outcome == Click.Outcome.REDIRECTED
+    assert click.is_billable
+    assert not click.is_unique

@@ -247,3 +247,18 @@ def test_socket_rejects_client_messages(campaign, staff_user):
         return reply
 
     assert async_to_sync(scenario)()["type"] == "error"
+
+
+def test_in_memory_layer_delivers_snapshot(settings, campaign, staff_user):
+    """The embedded mode: the flusher hands the send to the consumers' own event loop."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    socket = live_socket(campaign.pk, staff_user)
+
+    async def scenario():
+        await open_socket(socket)
+        live.campaigns_changed([campaign.pk])
+        snapshot = await socket.receive_json_from(timeout=TIMEOUT)
+        await socket.disconnect()
+        return snapshot
+
+    assert async_to_sync(scenario)()["kpis"]["clicks"] == 7

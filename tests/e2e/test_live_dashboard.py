@@ -157,6 +157,15 @@ def test_portal_dashboard_follows_own_slice(daphne_url, page, member, other_part
     services.invite_partner(campaign=campaign, partner=other_partner, actor=None)
     add_bucket(campaign, member.partner, clicks=5, unique_clicks=5)
 
+    snapshot_requests = []
+    page.on(
+        "request",
+        lambda request: (
+            snapshot_requests.append(request.url)
+            if request.url.endswith("/live/snapshot/")
+            else None
+        ),
+    )
     page.goto(f"{daphne_url}/portal/login/")
     page.fill("#id_username", "ana")
     page.fill("#id_password", PASSWORD)
@@ -174,3 +183,13 @@ def test_portal_dashboard_follows_own_slice(daphne_url, page, member, other_part
     expect(page.locator("#kpi-conversions")).to_have_text("1")
     expect(page.locator("#live-dashboard")).not_to_contain_text("900")
     _screenshot(page, "portal-after")
+    fetched_before_gap = len(snapshot_requests)
+
+    # A version the page never receives: the next snapshot shows a gap, so it refetches.
+    live.build_messages(campaign.pk)
+    add_bucket(campaign, member.partner, hours_ago=2, clicks=1)
+    live.campaigns_changed([campaign.pk])
+
+    expect(page.locator("#kpi-clicks")).to_have_text("8")
+    page.wait_for_timeout(500)
+    assert len(snapshot_requests) == fetched_before_gap + 1

@@ -173,11 +173,14 @@
     }
   }
 
-  function renderKpis(root, format, kpis) {
+  function renderKpis(root, format, kpis, highlight) {
     root.querySelectorAll("[data-kpi]").forEach((element) => {
       const text = format.value(element.dataset.format, kpis[element.dataset.kpi]);
       if (element.textContent !== text) {
         element.textContent = text;
+        if (!highlight) {
+          return;
+        }
         const tile = element.closest(".live-kpi");
         tile.classList.remove("live-kpi--changed");
         // Reading a layout property restarts the highlight animation.
@@ -207,9 +210,11 @@
       if (snapshot.version < version) {
         return;
       }
+      // The first figures fill the page; only later changes are highlighted.
+      const highlight = version >= 0;
       version = snapshot.version;
       root.dataset.version = String(version);
-      renderKpis(root, format, snapshot.kpis);
+      renderKpis(root, format, snapshot.kpis, highlight);
       drawChart(chart, root, format, snapshot.hourly);
       renderPartners(root, format, snapshot.partners);
       updated.dateTime = snapshot.generated_at;

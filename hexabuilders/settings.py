@@ -100,12 +100,11 @@ TEMPLATES = [
 DATABASE_URL = env.read_str("DATABASE_URL", "")
 if DATABASE_URL:
     # Under daphne every request runs its sync code in a new thread, so persistent
-    # connections (CONN_MAX_AGE) would open one connection per request and leak it;
-    # Django's psycopg pool is the fix Django documents for ASGI servers.
+    # connections (CONN_MAX_AGE) would open one connection per request and leak it.
+    # Connections therefore close after each request unless Django's psycopg pool,
+    # the reuse Django documents for ASGI servers, is switched on.
     DATABASE_POOL = env.read_bool("HEXA_DATABASE_POOL", False)
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DATABASE_POOL else 60)
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASE_POOL:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
 else:

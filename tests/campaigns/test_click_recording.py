@@ -34,7 +34,7 @@ def _redis():
     return cache._cache.get_client(write=True)
 
 
-def _buffered_click(link, **fields) -> Click:
+def _record_click(link, **fields) -> Click:
     click = Click(
         code=link.code,
         outcome=Click.Outcome.REDIRECTED,
@@ -70,7 +70,7 @@ def test_buffered_click_waits_until_flush(partner, buffered):
     _campaign, _enrollment, link = active_campaign_with_link(partner)
     _redis().set(FLUSH_SCHEDULED_KEY, 1, ex=60)
 
-    click = _buffered_click(link)
+    click = _record_click(link)
 
     assert not Click.objects.exists()
     assert flush_click_buffer() == 1
@@ -86,8 +86,8 @@ def test_flush_redoes_batch_left_by_dead_flush(partner, buffered):
     _campaign, _enrollment, link = active_campaign_with_link(partner)
     client = _redis()
     client.set(FLUSH_SCHEDULED_KEY, 1, ex=60)
-    first = _buffered_click(link)
-    _buffered_click(link)
+    first = _record_click(link)
+    _record_click(link)
     # A flush claims both clicks, inserts the first and dies before deleting its claim.
     claim_key = f"{BUFFER_KEY}:claim:dead"
     claim = client.register_script(tracking._CLAIM_SCRIPT)
@@ -106,7 +106,7 @@ def test_flush_leaves_recent_claim_of_running_flush(partner, buffered):
     _campaign, _enrollment, link = active_campaign_with_link(partner)
     client = _redis()
     client.set(FLUSH_SCHEDULED_KEY, 1, ex=60)
-    _buffered_click(link)
+    _record_click(link)
     claim = client.register_script(tracking._CLAIM_SCRIPT)
     claim(keys=[BUFFER_KEY, f"{BUFFER_KEY}:claim:busy", CLAIMED_KEY], args=[500, 4e9])
 
@@ -117,7 +117,7 @@ def test_flush_leaves_recent_claim_of_running_flush(partner, buffered):
 def test_insert_mode_stores_click_at_once(partner):
     _campaign, _enrollment, link = active_campaign_with_link(partner)
 
-    click = _buffered_click(link)
+    click = _record_click(link)
 
     assert Click.objects.filter(pk=click.id).exists()
 
@@ -169,7 +169,7 @@ def test_synchronous_commit_setting_stores_click(partner, settings):
     settings.CLICK_SYNCHRONOUS_COMMIT = True
     _campaign, _enrollment, link = active_campaign_with_link(partner)
 
-    click = _buffered_click(link)
+    click = _record_click(link)
 
     assert Click.objects.get().id == click.id
 
@@ -181,7 +181,7 @@ def test_asynchronous_commit_stays_within_click_insert(partner):
 
     _campaign, _enrollment, link = active_campaign_with_link(partner)
 
-    _buffered_click(link)
+    _record_click(link)
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")

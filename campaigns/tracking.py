@@ -199,6 +199,9 @@ def forget_links(queryset) -> int:
     return len(codes)
 
 
+# NOTE: edits that publish no event (an enrollment set to removed, a new landing URL,
+# end date or audience) reach the redirect only when the cache entry expires, after
+# HEXA_CLICK_LINK_CACHE_SECONDS at most.
 @subscribe("campaign.launched", "campaign.paused", "campaign.completed", "campaign.cancelled")
 def forget_campaign_links(event) -> None:
     """Make the redirect see a campaign's new status at once instead of after the cache TTL."""

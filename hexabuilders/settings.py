@@ -268,10 +268,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Campaigns API: one schema enum name per status field, because several models have
-# a "status" with different choices.
+# Campaigns API: one schema enum name per choice set, because several models have
+# "status" and "kind" fields with different choices.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
+        "CampaignKindEnum": "campaigns.models.Campaign.Kind",
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "EnrollmentStatusEnum": "campaigns.models.Enrollment.Status",
         "ConversionStatusEnum": "campaigns.models.Conversion.Status",

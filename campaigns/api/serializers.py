@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from campaigns import budgets
 from campaigns.models import Campaign, Click, Conversion, Enrollment, TrackingLink
 from campaigns.selectors_partner import tracking_url
 from hexabuilders.api.serializers import RejectUnknownFieldsMixin
@@ -61,6 +62,55 @@ class CampaignSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_tracking_url(self, campaign) -> str | None:
         return tracking_url(campaign.link_code) if campaign.link_code else None
+
+
+class PacingSerializer(serializers.Serializer):
+    """How fast the campaign spends its budget, as fractions, without the amounts."""
+
+    budget_used_fraction = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Share of the total budget spent, from 0 to 1; null without a total budget."),
+    )
+    elapsed_fraction = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Share of the time from start to end that has passed; null without both."),
+    )
+    pace_ratio = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Budget share spent divided by time share passed; above 1 it ends early."),
+    )
+    projected_exhaustion = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "When the budget runs out at the average spend so far; null when that is "
+            "after the end date, or without a total budget or spend."
+        ),
+    )
+
+
+class CampaignDetailSerializer(CampaignSerializer):
+    """A campaign with its budget pacing, which the list leaves out to stay one query."""
+
+    pacing = serializers.SerializerMethodField()
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "pacing"]
+        read_only_fields = fields
+
+    @extend_schema_field(PacingSerializer)
+    def get_pacing(self, campaign) -> dict:
+        figures = budgets.pacing(campaign)
+        used = None
+        if figures.cap:
+            used = float(figures.spent / figures.cap)
+        return PacingSerializer(
+            {
+                "budget_used_fraction": used,
+                "elapsed_fraction": figures.elapsed_fraction,
+                "pace_ratio": figures.pace_ratio,
+                "projected_exhaustion": figures.projected_exhaustion,
+            }
+        ).data
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):

@@ -33,6 +33,11 @@ class CampaignViewSet(PartnerScopedMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["name", "starts_at", "ends_at", "id"]
     ordering = ["-starts_at", "-id"]
 
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.CampaignDetailSerializer
+        return super().get_serializer_class()
+
     def get_queryset(self):
         if self.partner is None:
             return Campaign.objects.none()

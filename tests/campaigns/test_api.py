@@ -327,3 +327,30 @@ def test_campaign_detail_hides_foreign_campaign(api, other_partner):
 
     assert response.status_code == 404
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.PAUSED
+
+
+def test_campaign_detail_shows_pacing_fractions(api, partner):
+    now = timezone.now()
+    campaign, _enrollment, _link = active_campaign_with_link(
+        partner,
+        total_budget="1000000.00",
+        starts_at=now - dt.timedelta(days=5),
+        ends_at=now + dt.timedelta(days=5),
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(spent="750000.00")
+
+    pacing = api.get(reverse("campaigns-api:campaign-detail", args=[campaign.pk])).json()["pacing"]
+
+    assert pacing["budget_used_fraction"] == 0.75
+    assert round(pacing["elapsed_fraction"], 2) == 0.5
+    assert round(pacing["pace_ratio"], 1) == 1.5
+    assert pacing["projected_exhaustion"] is not None
+
+
+def test_campaign_detail_pacing_without_budget_is_null(api, partner):
+    campaign, _enrollment, _link = active_campaign_with_link(partner)
+
+    pacing = api.get(reverse("campaigns-api:campaign-detail", args=[campaign.pk])).json()["pacing"]
+
+    assert pacing["budget_used_fraction"] is None
+    assert pacing["pace_ratio"] is None

@@ -467,3 +467,13 @@ def test_click_changelist_keeps_chosen_campaign_in_filter(staff_client, partner)
 
     assert 'data-filter-parameter="campaign__id__exact"' in response.text
     assert f'<option value="{click.campaign_id}" selected>' in response.text
+
+
+def test_click_changelist_ignores_facet_request(staff_client, partner):
+    make_click(partner)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(reverse("admin:campaigns_click_changelist"), {"_facets": "1"})
+
+    assert response.status_code == 200
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]

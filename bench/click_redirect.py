@@ -8,8 +8,8 @@ docs/operations.md prescribes) with a URLconf that adds ``/bare/<code>``, a view
 returns the same 302 through the same middleware without recording anything. Each
 side has its own daphne process with identical settings (the psycopg pool on) and one
 Celery worker on the ``ingest`` queue. The sides are the bare view and the redirect
-recording clicks with ``insert`` (the default: one INSERT that does not wait for the
-WAL flush), ``insert-fsync`` (``HEXA_CLICK_SYNCHRONOUS_COMMIT=true``) and ``buffer``
+recording clicks with ``insert`` (the default: one INSERT whose commit waits for the
+WAL flush), ``insert-async`` (``HEXA_CLICK_SYNCHRONOUS_COMMIT=false``) and ``buffer``
 (``HEXA_CLICK_RECORDING=buffer``). Load comes from ``wrk`` when it is installed,
 otherwise from a small asyncio client, in another process on 127.0.0.1. Every round
 loads each side in turn for a bounded time. The script prints the median requests
@@ -242,8 +242,8 @@ def _cpu_seconds(pids) -> float:
 # Name: (URL prefix, HEXA_CLICK_RECORDING, HEXA_CLICK_SYNCHRONOUS_COMMIT).
 SIDES = {
     "bare": ("/bare/", "insert", False),
-    "insert": ("/t/", "insert", False),
-    "insert-fsync": ("/t/", "insert", True),
+    "insert": ("/t/", "insert", True),
+    "insert-async": ("/t/", "insert", False),
     "buffer": ("/t/", "buffer", False),
 }
 

@@ -9,19 +9,18 @@ UTC date, so hashes of one visitor match within a day and every web process
 computes the same salt without shared state.
 
 Durability: ``record_click`` commits the row with one INSERT before the 302 is
-sent, and that commit does not wait for the WAL flush (``synchronous_commit`` off
-for that statement alone). A web or Celery worker that dies therefore loses no
-click it redirected, the row is visible at once to postback attribution, and a
-crash of the PostgreSQL server can lose at most its last few hundred milliseconds
-of clicks. ``HEXA_CLICK_SYNCHRONOUS_COMMIT=true`` makes the commit wait for the
-disk instead. The alternative, ``HEXA_CLICK_RECORDING=buffer``, pushes the click
-onto a Redis list that a Celery task on the ``ingest`` queue flushes in batches.
-Its flush claims a batch atomically and inserts it idempotently (the click id is
-the primary key), so a flush worker that dies loses nothing. Clicks waiting in
-Redis survive a Redis crash only with AOF persistence, and with the default
-``appendfsync everysec`` the last second can still be lost. bench/click_redirect.py
-measures the three against a bare 302 view, and docs/benchmarks.md has the figures
-behind this default.
+sent, so a web or Celery worker that dies loses no click it redirected, and the
+row is visible at once to postback attribution. By default the commit waits for
+the WAL flush. ``HEXA_CLICK_SYNCHRONOUS_COMMIT=false`` turns that wait off for the
+click's statement alone, for disks where the flush is slow; a crash of the
+PostgreSQL server can then lose its last few hundred milliseconds of clicks. The
+alternative, ``HEXA_CLICK_RECORDING=buffer``, pushes the click onto a Redis list
+that a Celery task on the ``ingest`` queue flushes in batches. Its flush claims a
+batch atomically and inserts it idempotently (the click id is the primary key),
+so a flush worker that dies loses nothing. Clicks waiting in Redis survive a Redis
+crash only with AOF persistence, and with the default ``appendfsync everysec`` the
+last second can still be lost. bench/click_redirect.py measures the three against
+a bare 302 view, and docs/benchmarks.md has the figures behind this default.
 """
 
 from __future__ import annotations

@@ -334,7 +334,7 @@ TRUSTED_PROXIES = env.read_list("HEXA_TRUSTED_PROXIES", [])
 TRUSTED_COUNTRY_HEADER = env.read_str("HEXA_TRUSTED_COUNTRY_HEADER", "")
 CLICK_RECORDING = env.read_choice("HEXA_CLICK_RECORDING", ("insert", "buffer"), "insert")
 CLICK_LINK_CACHE_SECONDS = env.read_int("HEXA_CLICK_LINK_CACHE_SECONDS", 30, minimum=1)
-CLICK_SYNCHRONOUS_COMMIT = env.read_bool("HEXA_CLICK_SYNCHRONOUS_COMMIT", False)
+CLICK_SYNCHRONOUS_COMMIT = env.read_bool("HEXA_CLICK_SYNCHRONOUS_COMMIT", True)
 
 # Conversion postbacks: how far, in seconds, an HMAC-signed postback's timestamp may be
 # from the server's clock, in the past or the future (see campaigns/postbacks.py).

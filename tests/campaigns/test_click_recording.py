@@ -165,20 +165,28 @@ def test_with_click_id_keeps_encoded_query():
     )
 
 
-def test_synchronous_commit_setting_stores_click(partner, settings):
-    settings.CLICK_SYNCHRONOUS_COMMIT = True
+def test_asynchronous_commit_stores_every_field(partner, settings):
+    settings.CLICK_SYNCHRONOUS_COMMIT = False
     _campaign, _enrollment, link = active_campaign_with_link(partner)
 
-    click = _record_click(link)
+    click = _record_click(link, country="CO", is_unique=True)
 
-    assert Click.objects.get().id == click.id
+    stored = Click.objects.get()
+    assert stored.id == click.id
+    assert stored.created_at == click.created_at
+    assert stored.sub_ids == {"sub1": "reel"}
+    assert stored.country == "CO"
+    assert stored.is_unique
+    assert stored.is_billable
+    assert stored.link_id == link.pk
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_asynchronous_commit_stays_within_click_insert(partner):
+def test_asynchronous_commit_stays_within_click_insert(partner, settings):
     from django.db import connection
 
+    settings.CLICK_SYNCHRONOUS_COMMIT = False
     _campaign, _enrollment, link = active_campaign_with_link(partner)
 
     _record_click(link)

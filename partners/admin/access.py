@@ -5,12 +5,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from partners import services
-from partners.admin.changelist import BoundedDateChangeListMixin
+from partners.admin.guards import InputGuardsMixin
 from partners.models import ApiKey, PartnerContact, PartnerMember
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
+class ApiKeyAdmin(InputGuardsMixin, admin.ModelAdmin):
     """API keys are issued by partners in the portal; staff list, inspect and revoke them."""
 
     list_display = (
@@ -80,7 +80,7 @@ class ApiKeyAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
 
 
 @admin.register(PartnerMember)
-class PartnerMemberAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
+class PartnerMemberAdmin(InputGuardsMixin, admin.ModelAdmin):
     list_display = ("user", "partner", "role", "created_at")
     list_select_related = ("user", "partner")
     list_filter = ("role",)
@@ -95,7 +95,7 @@ class PartnerMemberAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
 
 
 @admin.register(PartnerContact)
-class PartnerContactAdmin(BoundedDateChangeListMixin, admin.ModelAdmin):
+class PartnerContactAdmin(InputGuardsMixin, admin.ModelAdmin):
     list_display = ("name", "partner", "role", "email", "phone", "is_primary")
     list_select_related = ("partner",)
     list_filter = ("is_primary",)

@@ -1,9 +1,14 @@
-"""The changelist used by the partners admin screens."""
+"""Guards that give hand-typed admin addresses and forms the admin's usual errors, not a 500."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext
 
 
 class BoundedDateChangeList(ChangeList):
@@ -22,8 +27,29 @@ class BoundedDateChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
-class BoundedDateChangeListMixin:
-    """Use ``BoundedDateChangeList`` for the list and, with django-import-export, the export."""
+class InputGuardsMixin:
+    """For a ModelAdmin: bounded date drill-down, and actions that check the selected ids.
+
+    Django filters the action's queryset by the posted ids as they are, so an id such
+    as ``abc`` raises ValueError; here the action is refused with a message instead.
+    The changelist also serves django-import-export's export page.
+    """
 
     def get_changelist(self, request, **kwargs):
         return BoundedDateChangeList
+
+    def response_action(self, request, queryset):
+        try:
+            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+                self.opts.pk.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request,
+                gettext(
+                    "The selection contains an id that is not valid, so the action was not "
+                    "run. Select the items in the list again."
+                ),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -27,7 +27,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.results import RowResult
 
 from partners import services
-from partners.admin.changelist import BoundedDateChangeListMixin
+from partners.admin.guards import InputGuardsMixin
 from partners.admin_forms import (
     MemberInviteForm,
     PartnerAdminForm,
@@ -99,7 +99,7 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(BoundedDateChangeListMixin, ImportExportModelAdmin):
+class PartnerAdmin(InputGuardsMixin, ImportExportModelAdmin):
     form = PartnerAdminForm
     list_display = (
         "name_column",
@@ -433,7 +433,10 @@ class PartnerAdmin(BoundedDateChangeListMixin, ImportExportModelAdmin):
         return [invite, *super().get_urls()]
 
     def invite_member_view(self, request: HttpRequest, object_id: str):
-        partner = get_object_or_404(Partner, pk=object_id)
+        # get_object answers None for an id of the wrong type ("abc") as well as a missing one.
+        partner = self.get_object(request, unquote(object_id))
+        if partner is None:
+            raise Http404(gettext("No partner has the id %(id)s.") % {"id": object_id})
         if not self.has_change_permission(request, partner):
             raise PermissionDenied
         form = MemberInviteForm(request.POST or None)

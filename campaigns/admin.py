@@ -21,6 +21,8 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -319,7 +321,11 @@ class CampaignAdmin(admin.ModelAdmin):
         if figures.projected_exhaustion is not None:
             lines.append(
                 gettext("Projected exhaustion: %(when)s.")
-                % {"when": figures.projected_exhaustion.strftime("%Y-%m-%d %H:%M %Z")}
+                % {
+                    "when": date_format(
+                        timezone.localtime(figures.projected_exhaustion), "SHORT_DATETIME_FORMAT"
+                    )
+                }
             )
         if figures.daily_cap is not None:
             lines.append(

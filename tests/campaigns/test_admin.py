@@ -477,3 +477,19 @@ def test_click_changelist_ignores_facet_request(staff_client, partner):
 
     assert response.status_code == 200
     assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+
+
+def test_campaign_change_page_shows_projected_exhaustion(staff_client, partner):
+    now = timezone.now()
+    campaign, _enrollment, _link = active_campaign_with_link(
+        partner,
+        total_budget="1000000.00",
+        starts_at=now - dt.timedelta(days=5),
+        ends_at=now + dt.timedelta(days=5),
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(spent="750000.00")
+
+    response = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+
+    assert "Pace: 1.50×" in response.text
+    assert "Projected exhaustion:" in response.text

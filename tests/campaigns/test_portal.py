@@ -141,3 +141,21 @@ def test_staff_user_gets_portal_denial(client, staff_user):
     response = client.get(LIST_URL)
 
     assert response.status_code == 403
+
+
+def test_join_stores_note(member_client, partner):
+    campaign = _open_campaign()
+
+    member_client.post(
+        reverse("portal_campaigns:join", args=[campaign.pk]), {"note": "Blog de viajes"}
+    )
+
+    assert Enrollment.objects.get(campaign=campaign, partner=partner).note == "Blog de viajes"
+
+
+def test_campaign_page_offers_note_per_campaign(member_client):
+    campaign = _open_campaign()
+
+    response = member_client.get(LIST_URL)
+
+    assert f'id="note-{campaign.pk}"' in response.text

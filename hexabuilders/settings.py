@@ -162,7 +162,8 @@ LOGOUT_REDIRECT_URL = "portal:login"
 # Spanish first; English second. Times are stored in UTC and shown in Bogotá time.
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalog first; then Spanish for third-party messages the packages leave in English.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-overrides"]
 TIME_ZONE = env.read_str("HEXA_TIME_ZONE", "America/Bogota")
 USE_I18N = True
 USE_TZ = True
@@ -254,8 +255,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "HexaBuilders API",
-    "DESCRIPTION": (
+    # drf-spectacular 0.30 turns lazy strings into text while it builds each schema,
+    # in the language of the request or of its ?lang= parameter, which the docs page sends.
+    "TITLE": _("HexaBuilders API"),
+    "DESCRIPTION": _(
         "Partner-facing API. Authenticate with an API key: `Authorization: Api-Key <key>`."
     ),
     "VERSION": "1.0.0",

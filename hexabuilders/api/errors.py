@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -42,6 +43,17 @@ def _plain(detail: Any) -> Any:
     if isinstance(detail, list | tuple):
         return [_plain(item) for item in detail]
     return str(detail)
+
+
+def _translate_null_body(detail: Any) -> Any:
+    """Replace DRF's untranslated "No data provided" (a ``null`` body) with our message."""
+    if isinstance(detail, dict):
+        return {key: _translate_null_body(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_translate_null_body(item) for item in detail]
+    if getattr(detail, "code", None) == "null" and str(detail) == "No data provided":
+        return ErrorDetail(_("The request body is empty or null. Send a JSON object."), "null")
+    return detail
 
 
 def _field_errors(detail: Any) -> dict:
@@ -85,7 +97,9 @@ def exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body(
-            "invalid", _("The request contains invalid data."), _field_errors(exc.detail)
+            "invalid",
+            _("The request contains invalid data."),
+            _field_errors(_translate_null_body(exc.detail)),
         )
         return response
 

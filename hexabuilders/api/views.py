@@ -20,13 +20,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hexabuilders import idempotency
 from hexabuilders.api.filters import StrictOrderingFilter
+from hexabuilders.api.parsers import JSONParser
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 

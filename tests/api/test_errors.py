@@ -138,3 +138,68 @@ def test_unknown_api_path_answers_json_not_found(client):
 def test_unknown_api_path_answers_404(client):
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
+
+
+def in_spanish(msgid: str) -> str:
+    """Return ``msgid`` as gettext answers in Spanish, the msgid itself until it is translated."""
+    with translation.override("es"):
+        return translation.gettext(msgid)
+
+
+JSON_SYNTAX_ERROR = (
+    "The request body is not valid JSON: the syntax is wrong at line %(line)d, column %(column)d."
+)
+EMPTY_BODY_ERROR = "The request body is empty or null. Send a JSON object."
+
+
+@pytest.mark.django_db
+def test_malformed_json_error_names_line_and_column(api):
+    response = api.generic("PATCH", PROFILE_URL, '{\n  "city": ', content_type="application/json")
+
+    assert response.json()["error"]["message"] == JSON_SYNTAX_ERROR % {"line": 2, "column": 11}
+
+
+@pytest.mark.django_db
+def test_malformed_json_error_in_spanish(write_key):
+    client = key_client(write_key[1], language="es")
+
+    response = client.generic("PATCH", PROFILE_URL, '{"city": ', content_type="application/json")
+
+    message = response.json()["error"]["message"]
+    assert message == in_spanish(JSON_SYNTAX_ERROR) % {"line": 1, "column": 10}
+    assert "JSON parse error" not in message
+
+
+@pytest.mark.django_db
+def test_body_that_is_not_utf8_is_bad_request(api):
+    response = api.generic(
+        "PATCH", PROFILE_URL, b'{"city": "\xff"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+@pytest.mark.django_db
+def test_null_body_error_in_spanish(write_key, partner):
+    client = key_client(write_key[1], language="es")
+
+    response = client.generic("PATCH", PROFILE_URL, "null", content_type="application/json")
+
+    fields = response.json()["error"]["fields"]
+    assert response.status_code == 400
+    assert fields == {"non_field_errors": [in_spanish(EMPTY_BODY_ERROR)]}
+
+
+@pytest.mark.django_db
+def test_surrogate_character_error_in_spanish(write_key, partner):
+    client = key_client(write_key[1], language="es")
+
+    response = client.generic(
+        "PATCH", PROFILE_URL, '{"city": "\\ud800"}', content_type="application/json"
+    )
+
+    assert response.json()["error"]["fields"]["city"] == [
+        "No se admiten caracteres sustitutos de UTF-16: U+D800."
+    ]
+    assert Partner.objects.get(pk=partner.pk).city == partner.city

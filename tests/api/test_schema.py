@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.functional import Promise
 
 
 def test_schema_generates_without_warnings(tmp_path):
@@ -38,3 +41,30 @@ def test_docs_page_loads_assets_locally(client):
     for asset in assets:
         assert asset.startswith("/static/"), asset
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+API_DESCRIPTION = (
+    "Partner-facing API. Authenticate with an API key: `Authorization: Api-Key <key>`."
+)
+
+
+@pytest.mark.django_db
+def test_schema_description_in_english(client):
+    response = client.get("/api/v1/schema/?format=json&lang=en")
+
+    assert response.json()["info"]["description"] == API_DESCRIPTION
+
+
+@pytest.mark.parametrize("name", ["TITLE", "DESCRIPTION"])
+def test_schema_title_and_description_are_translatable(name):
+    assert isinstance(settings.SPECTACULAR_SETTINGS[name], Promise)
+
+
+@pytest.mark.django_db
+def test_schema_title_and_description_follow_lang(client):
+    with translation.override("es"):
+        expected = (translation.gettext("HexaBuilders API"), translation.gettext(API_DESCRIPTION))
+
+    info = client.get("/api/v1/schema/?format=json&lang=es").json()["info"]
+
+    assert (info["title"], info["description"]) == expected

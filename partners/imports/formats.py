@@ -8,11 +8,17 @@ can detect the encoding and the delimiter itself instead of trusting a setting.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
 
+import openpyxl
 import tablib
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
+from openpyxl.utils.exceptions import InvalidFileException
 
 from partners.imports.cells import FORMULA_PREFIXES
 
@@ -23,8 +29,19 @@ class SpreadsheetFileError(ValueError):
     """A file that cannot be read as a table, with a message translated for staff."""
 
 
+# Every ZIP file, and so every .xlsx workbook, starts with these bytes.
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (with or without a byte order mark) or UTF-16 with a mark, else cp1252."""
+    if data.startswith(ZIP_SIGNATURE):
+        raise SpreadsheetFileError(
+            _(
+                "The file is an Excel workbook, not CSV text. Choose the xlsx format, or save "
+                "the sheet again as CSV UTF-8."
+            )
+        )
     try:
         if data.startswith(codecs.BOM_UTF8):
             return data[len(codecs.BOM_UTF8) :].decode("utf-8")
@@ -58,6 +75,67 @@ def detect_delimiter(text: str) -> str:
             counts[ch] += 1
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
+
+
+def _cell_text_or_value(value):
+    # An empty spreadsheet cell is None, which pages would print as "None".
+    return "" if value is None else value
+
+
+def table_from_rows(rows: Iterable[list]) -> tablib.Dataset:
+    """Return the rows as a dataset whose first row is the header row.
+
+    Empty cells become empty strings, and rows shorter than the header row are
+    padded. A row with text beyond the last header raises ``SpreadsheetFileError``
+    naming the row, numbered as the import's results number them (the first row
+    after the headers is row 1).
+    """
+    dataset = tablib.Dataset()
+    rows = iter(rows)
+    headers = next(rows, None)
+    if headers is None:
+        return dataset
+    headers = [_cell_text_or_value(cell) for cell in headers]
+    dataset.headers = headers
+    width = len(headers)
+    for number, row in enumerate(rows, start=1):
+        cells = [_cell_text_or_value(cell) for cell in row]
+        if any(str(cell).strip() for cell in cells[width:]):
+            raise SpreadsheetFileError(_too_wide_message(number, cells, width))
+        dataset.append(cells[:width] + [""] * (width - len(cells)))
+    return dataset
+
+
+def _too_wide_message(number: int, cells: list, width: int) -> str:
+    values = {"row": number, "cells": len(cells), "columns": width}
+    first_cell = str(cells[0]).strip() if cells else ""
+    if first_cell:
+        return _(
+            "Row %(row)d (%(first_cell)s) has %(cells)d cells, but the header row names "
+            "%(columns)d columns. Remove the extra cells or give them a header."
+        ) % {**values, "first_cell": first_cell}
+    return (
+        _(
+            "Row %(row)d has %(cells)d cells, but the header row names %(columns)d columns. "
+            "Remove the extra cells or give them a header."
+        )
+        % values
+    )
+
+
+def read_csv_rows(text: str) -> list[list[str]]:
+    """Return the CSV text's rows, without the empty lines between them."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    try:
+        return [row for row in reader if row]
+    except csv.Error as exc:
+        raise SpreadsheetFileError(
+            _(
+                "Line %(line)d cannot be read as CSV. Check its quotes, or save the sheet "
+                "again as CSV UTF-8."
+            )
+            % {"line": reader.line_num}
+        ) from exc
 
 
 def uses_decimal_comma() -> bool:
@@ -99,10 +177,9 @@ class SpreadsheetCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream, **kwargs) -> tablib.Dataset:
         text = in_stream if isinstance(in_stream, str) else decode_text(in_stream)
-        dataset = tablib.Dataset()
-        if text.strip():
-            dataset.load(text, format="csv", delimiter=detect_delimiter(text))
-        return dataset
+        if not text.strip():
+            return tablib.Dataset()
+        return table_from_rows(read_csv_rows(text))
 
     def export_data(self, dataset, **kwargs) -> bytes:
         delimiter = ";" if uses_decimal_comma() else ","
@@ -114,14 +191,26 @@ class SpreadsheetCSV(base_formats.CSV):
 
 
 class SpreadsheetXLSX(base_formats.XLSX):
-    """XLSX whose exported text never starts with ``=``, which openpyxl would store as a formula."""
+    """XLSX read from the first sheet, whose exported text never starts with ``=``.
+
+    openpyxl would store such text as a formula.
+    """
 
     def create_dataset(self, in_stream) -> tablib.Dataset:
         try:
-            return super().create_dataset(in_stream)
-        except StopIteration:
-            # An empty sheet has no header row.
-            return tablib.Dataset()
+            # data_only reads the value a formula cell last showed, not the formula.
+            workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            raise SpreadsheetFileError(
+                _(
+                    "The file is not an Excel workbook (.xlsx). Choose the format that matches "
+                    "the file, or save it again as .xlsx."
+                )
+            ) from exc
+        try:
+            return table_from_rows(workbook.active.iter_rows(values_only=True))
+        finally:
+            workbook.close()
 
     def export_data(self, dataset, **kwargs):
         return super().export_data(_escape_cells(dataset, ("=",)), **kwargs)

@@ -15,6 +15,7 @@ from tests.fixtures.partner_spreadsheets import (
     cp1252_variant,
     fixture_bytes,
     fixture_rows,
+    write_csv,
     xlsx_bytes,
 )
 
@@ -221,6 +222,64 @@ def test_missing_column_is_reported_without_traceback(staff_client):
     assert "The file has no column for: Tax id." in response.text
     assert "Traceback" not in response.text
     assert Partner.objects.count() == 0
+
+
+# Files that cannot be read as a table: each gets a plain message, never an exception name.
+
+
+def test_row_with_more_cells_than_headers_is_named(staff_client):
+    rows = fixture_rows(VALID)[:3]
+    rows[2] = [*rows[2], "uno", "dos"]
+
+    response = upload(in_language(staff_client, "en"), write_csv(rows))
+
+    assert response.context["form"].errors["import_file"] == [
+        "Row 2 (Ecopetrol S.A.) has 13 cells, but the header row names 11 columns. "
+        "Remove the extra cells or give them a header."
+    ]
+    assert "InvalidDimensions" not in response.text
+
+
+def test_trailing_empty_cells_beyond_headers_are_ignored(staff_client):
+    rows = fixture_rows(VALID)[:3]
+    rows[2] = [*rows[2], "", " "]
+
+    import_through_admin(staff_client, write_csv(rows))
+
+    assert Partner.objects.count() == 2
+
+
+def test_text_file_uploaded_as_xlsx_is_explained(staff_client):
+    response = upload(
+        in_language(staff_client, "en"),
+        fixture_bytes(VALID),
+        name="partners.xlsx",
+        file_format=XLSX_FORMAT,
+    )
+
+    errors = response.context["form"].errors["import_file"]
+    assert errors[0].startswith("The file is not an Excel workbook (.xlsx).")
+    assert "BadZipFile" not in response.text
+
+
+def test_xlsx_uploaded_as_csv_is_explained(staff_client):
+    response = upload(in_language(staff_client, "en"), xlsx_bytes(fixture_rows(VALID)))
+
+    errors = response.context["form"].errors["import_file"]
+    assert errors[0].startswith("The file is an Excel workbook, not CSV text.")
+
+
+def test_xlsx_error_rows_show_empty_cells_as_empty(staff_client):
+    rows = fixture_rows(VALID)[:2]
+    rows[1] = [rows[1][0], None, "Socio", "CO", rows[1][4], None, None, None, None, None, None]
+
+    response = upload(
+        in_language(staff_client, "en"), xlsx_bytes(rows), name="p.xlsx", file_format=XLSX_FORMAT
+    )
+
+    assert response.context["result"].has_validation_errors()
+    assert "<td>None</td>" not in response.text
+    assert ">None<" not in response.text
 
 
 # Language of the messages.

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from partners.models import Partner, validate_currency
@@ -32,7 +33,7 @@ class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("campaign status", "Active")
         PAUSED = "paused", _("Paused")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from hexabuilders.errors import DomainError
 from hexabuilders.login_throttle import ThrottledLoginMixin
 from partners import portal_access, selectors, services
+from partners.identifiers import PHONE_INPUT_MAX_LENGTH
 from partners.models import ApiKey, Partner
 from partners.services import API_KEY_MAX_LIFETIME, PARTNER_EDITABLE_FIELDS
 
@@ -100,6 +101,8 @@ def _profile_formfield(model_field, **kwargs):
     # Django 6.0 turns https into the default scheme for typed addresses; use it already.
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"
+    if model_field.name == "phone":
+        kwargs["max_length"] = PHONE_INPUT_MAX_LENGTH
     return model_field.formfield(**kwargs)
 
 

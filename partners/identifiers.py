@@ -90,6 +90,19 @@ def format_tax_id(value: str, country: str) -> str:
     return value
 
 
+# Forms accept phones as people type them, such as "+57 (604) 510 - 90 00" (21
+# characters); the model stores E.164, which has at most 16.
+PHONE_INPUT_MAX_LENGTH = 32
+
+
+def phone_for_storage(value: str, country: str | None) -> str:
+    """Return the phone in E.164 if it is valid, else ``value`` unchanged for clean() to report."""
+    try:
+        return normalize_phone(value, country)
+    except ValidationError:
+        return value
+
+
 def normalize_phone(value: str, country: str | None) -> str:
     """Return the phone in E.164, reading national numbers in ``country``'s plan."""
     raw = (value or "").strip()

@@ -134,6 +134,12 @@ class Partner(models.Model):
     def formatted_tax_id(self) -> str:
         return identifiers.format_tax_id(self.tax_id, str(self.country))
 
+    def clean_fields(self, exclude=None) -> None:
+        # The phone is normalised before the length check, which would otherwise measure
+        # the typed form and reject a valid "+57 (604) 510 - 90 00".
+        self.phone = identifiers.phone_for_storage(self.phone, str(self.country or "") or None)
+        super().clean_fields(exclude)
+
     def clean(self) -> None:
         """Normalise the tax id, phone and payout details, collecting every error."""
         errors: dict[str, list] = {}
@@ -237,6 +243,12 @@ class PartnerContact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # As for Partner: the length check must see the normalised phone.
+        country = str(self.partner.country) if self.partner_id else None
+        self.phone = identifiers.phone_for_storage(self.phone, country)
+        super().clean_fields(exclude)
 
     def clean(self) -> None:
         if self.phone:

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 
+from partners.identifiers import PHONE_INPUT_MAX_LENGTH
+
 
 class BoundedDateChangeList(ChangeList):
     """A changelist whose out-of-range date drill-down gets the admin's usual error handling.
@@ -27,8 +29,21 @@ class BoundedDateChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
-class InputGuardsMixin:
-    """For a ModelAdmin: bounded date drill-down, and actions that check the selected ids.
+class TypedPhoneMixin:
+    """For a ModelAdmin or inline: phone inputs as long as people type them.
+
+    The model stores E.164 in at most 20 characters and normalises the phone before
+    it checks the length, so the form field only needs room for spaces and dashes.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "phone":
+            kwargs["max_length"] = PHONE_INPUT_MAX_LENGTH
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class InputGuardsMixin(TypedPhoneMixin):
+    """For a ModelAdmin: typed phones, bounded date drill-down, and checked action ids.
 
     Django filters the action's queryset by the posted ids as they are, so an id such
     as ``abc`` raises ValueError; here the action is refused with a message instead.

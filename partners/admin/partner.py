@@ -27,7 +27,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.results import RowResult
 
 from partners import services
-from partners.admin.guards import InputGuardsMixin
+from partners.admin.guards import InputGuardsMixin, TypedPhoneMixin
 from partners.admin_forms import (
     MemberInviteForm,
     PartnerAdminForm,
@@ -69,7 +69,7 @@ def status_badge(status: str, label: str) -> str:
     )
 
 
-class PartnerContactInline(admin.TabularInline):
+class PartnerContactInline(TypedPhoneMixin, admin.TabularInline):
     model = PartnerContact
     extra = 0
     fields = ("name", "role", "email", "phone", "is_primary")

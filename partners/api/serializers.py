@@ -19,6 +19,7 @@ from hexabuilders.api.serializers import (
     StrictCharField,
     StrictStringsMixin,
 )
+from partners.identifiers import PHONE_INPUT_MAX_LENGTH
 from partners.masking import masked_payout
 from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
 from partners.services import (
@@ -132,6 +133,8 @@ class PartnerProfileUpdateSerializer(
     class Meta:
         model = Partner
         fields = list(PARTNER_EDITABLE_FIELDS)
+        # The service stores the phone in E.164; the input may be formatted.
+        extra_kwargs = {"phone": {"max_length": PHONE_INPUT_MAX_LENGTH}}
 
     def model_errors(self, values: dict) -> dict[str, list[str]]:
         return partner_errors(partner=self.instance, data=values)
@@ -152,6 +155,7 @@ class ContactInputSerializer(
     class Meta:
         model = PartnerContact
         fields = list(CONTACT_FIELDS)
+        extra_kwargs = {"phone": {"max_length": PHONE_INPUT_MAX_LENGTH}}
 
     def model_errors(self, values: dict) -> dict[str, list[str]]:
         partner = self.context["view"].partner

@@ -143,10 +143,7 @@ class PhoneWidget(widgets.Widget):
         text = cells.cell_text(value)
         if not text:
             return ""
-        try:
-            return identifiers.normalize_phone(text, _row_country(row))
-        except ValidationError:
-            return text
+        return identifiers.phone_for_storage(text, _row_country(row))
 
 
 class LocalizedDecimalWidget(widgets.Widget):

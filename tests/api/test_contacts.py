@@ -117,3 +117,12 @@ def test_create_contact_rejects_number_for_name(api, partner):
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["name"]
     assert not PartnerContact.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+def test_create_contact_accepts_phone_typed_with_spaces_and_dashes(api, partner):
+    body = {"name": "Ana Ruiz", "phone": "+57 (300) 123 - 45 67"}
+
+    response = api.post(CONTACTS_URL, body, format="json")
+
+    assert response.json()["phone"] == "+573001234567"

@@ -148,6 +148,13 @@ def test_profile_patch_rejects_number_for_phone(api, partner):
 
 
 @pytest.mark.django_db
+def test_profile_patch_accepts_phone_typed_with_spaces_and_dashes(api, partner):
+    response = api.patch(PROFILE_URL, {"phone": "+57 (604) 510 - 90 00"}, format="json")
+
+    assert response.json()["phone"] == "+576045109000"
+
+
+@pytest.mark.django_db
 def test_profile_patch_leaves_other_partner_alone(api, other_partner):
     before = Partner.objects.filter(pk=other_partner.pk).values().get()
 

@@ -262,6 +262,26 @@ def test_date_hierarchy_out_of_range_is_not_server_error(admin_client, partner, 
     assert response.status_code in (200, 302)
 
 
+def test_add_form_accepts_phone_typed_with_spaces_and_dashes(admin_client):
+    admin_client.post(ADD, partner_form_data(phone="+57 (604) 510 - 90 00"))
+
+    assert Partner.objects.get().phone == "+576045109000"
+
+
+def test_change_form_contact_inline_accepts_formatted_phone(admin_client, partner):
+    data = partner_form_data(
+        **{
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-0-name": "Ana Ruiz",
+            "contacts-0-phone": "+57 (300) 123 - 45 67",
+        }
+    )
+
+    admin_client.post(change_url(partner), data)
+
+    assert partner.contacts.get().phone == "+573001234567"
+
+
 def test_add_form_ignores_posted_status(admin_client):
     admin_client.post(ADD, partner_form_data(status="active"))
 

@@ -168,6 +168,15 @@ def test_profile_reports_every_field_error_at_once(client, member, partner):
 
 
 @pytest.mark.django_db
+def test_profile_accepts_phone_typed_with_spaces_and_dashes(client, member, partner):
+    client.force_login(member.user)
+
+    client.post(PROFILE_URL, _profile_data(partner, phone="+57 (604) 510 - 90 00"))
+
+    assert Partner.objects.get(pk=partner.pk).phone == "+576045109000"
+
+
+@pytest.mark.django_db
 def test_profile_without_changes_saves_nothing(client, member, partner):
     client.force_login(member.user)
     before = Partner.objects.values().get(pk=partner.pk)

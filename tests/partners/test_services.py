@@ -197,6 +197,14 @@ def test_update_partner_rejects_joined_on_out_of_range(joined_on):
     assert Partner.objects.get(pk=partner.pk).joined_on is None
 
 
+def test_update_partner_stores_formatted_phone_in_e164():
+    partner = PartnerFactory()
+
+    services.update_partner(partner=partner, actor=None, data={"phone": "+57 (604) 510 - 90 00"})
+
+    assert Partner.objects.get(pk=partner.pk).phone == "+576045109000"
+
+
 def test_revoke_api_key_twice_publishes_one_event():
     api_key, _raw = issue_api_key(PartnerFactory())
     services.revoke_api_key(api_key=api_key, actor=None)

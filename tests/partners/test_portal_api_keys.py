@@ -55,6 +55,20 @@ def test_api_keys_lists_partner_keys(client, member, api_key):
 
 
 @pytest.mark.django_db
+def test_api_keys_title_and_menu_start_with_capital_in_spanish(client, member):
+    client.force_login(member.user)
+
+    html = client.get(KEYS_URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "<h1>Claves de API</h1>" in html
+    assert (
+        '<a id="nav-api-keys" href="/portal/api-keys/" aria-current="page">Claves de API</a>'
+        in html
+    )
+    assert "<title>Claves de API · HexaBuilders</title>" in html
+
+
+@pytest.mark.django_db
 def test_api_keys_hides_other_partner_keys(client, other_member, api_key):
     client.force_login(other_member.user)
 

@@ -110,6 +110,9 @@ class PartnerImportForm(ImportForm):
 class MemberInviteForm(forms.Form):
     """The person to invite to a partner's portal."""
 
+    # The admin's stylesheet marks labels of this class in bold, as on its own forms.
+    required_css_class = "required"
+
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)

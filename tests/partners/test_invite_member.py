@@ -110,3 +110,13 @@ def test_admin_change_form_links_to_invite_view(client, staff_user, partner):
     client.force_login(staff_user)
     response = client.get(f"/admin/partners/partner/{partner.pk}/change/")
     assert f"/admin/partners/partner/{partner.pk}/invite-member/" in response.content.decode()
+
+
+def test_admin_invite_view_aligns_fields_like_admin_forms(client, staff_user, partner):
+    client.force_login(staff_user)
+
+    html = client.get(f"/admin/partners/partner/{partner.pk}/invite-member/").content.decode()
+
+    assert "admin/css/forms.css" in html
+    assert '<div class="form-row field-email">' in html
+    assert '<label for="id_email" class="required">' in html

@@ -161,6 +161,7 @@ class PartnerAdmin(InputGuardsMixin, ImportExportModelAdmin):
     export_formats = PARTNER_FORMATS
     export_form_class = PartnerExportForm
     change_form_template = "admin/partners/partner/change_form.html"
+    import_template_name = "admin/partners/partner/import.html"
 
     # List columns.
 

@@ -175,9 +175,24 @@ def test_mixed_upload_shows_each_reason(staff_client, message):
 def test_mixed_upload_shows_column_headers_of_the_file(staff_client):
     response = upload(in_language(staff_client, "en"), fixture_bytes(MIXED))
 
-    assert '<span class="validation-error-field-label">NIT / ID tributario</span>' in (
-        response.text
-    )
+    assert '<strong class="import-reason__column">NIT / ID tributario</strong>' in response.text
+
+
+def test_mixed_upload_shows_reasons_without_hovering(staff_client):
+    response = upload(in_language(staff_client, "en"), fixture_bytes(MIXED))
+
+    # django-import-export hides the reasons in a box shown on hover; ours lists them.
+    assert "validation-error-container" not in response.text
+    assert response.text.count('<ul class="import-reasons">') == 4
+
+
+def test_reimport_preview_calls_unchanged_rows_unchanged(staff_client):
+    import_through_admin(staff_client, fixture_bytes(VALID))
+
+    response = upload(in_language(staff_client, "en"), fixture_bytes(VALID))
+
+    assert response.text.count('<td class="import-type">Unchanged</td>') == 9
+    assert "Skipped" not in response.text
 
 
 def test_mixed_upload_writes_nothing(staff_client):

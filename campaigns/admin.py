@@ -10,6 +10,7 @@ whole table).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cached_property
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -152,6 +154,23 @@ class DateRangeListFilter(admin.DateFieldListFilter):
         self.range_before = changelist.params.get(self.lookup_kwarg_until, "")[:10]
         return super().choices(changelist)
 
+    def queryset(self, request, queryset):
+        # The form sends bare dates; read them as midnight in the active time zone,
+        # as the presets' values already are, instead of naive datetimes.
+        for name in (self.lookup_kwarg_since, self.lookup_kwarg_until):
+            values = self.used_parameters.get(name)
+            if values:
+                self.used_parameters[name] = [_aware_midnight(value) for value in values]
+        return super().queryset(request, queryset)
+
+
+def _aware_midnight(value: str) -> str:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min)).isoformat()
+
 
 class BigTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only list of a table with millions of rows."""
@@ -220,6 +239,8 @@ class EnrollmentInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    # Django 6 makes https the default scheme of typed addresses; use it already.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
         "status_column",

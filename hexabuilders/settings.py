@@ -317,6 +317,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default logging gives "django" a console handler of its own (active
+        # while DEBUG is on), and its records also reach the root's, so every request
+        # line was written twice. Without handlers here, only the root writes them.
+        "django": {"handlers": []},
         "django.db.backends": {"level": "INFO"},
         # In-process tasks would log one line per task run; workers keep the default.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else LOG_LEVEL},

@@ -162,7 +162,7 @@ LOGOUT_REDIRECT_URL = "portal:login"
 # Spanish first; English second. Times are stored in UTC and shown in Bogotá time.
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
-# Our catalog first; then Spanish for third-party messages the packages leave in English.
+# Our catalog comes first, then Spanish for third-party messages the packages leave in English.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-overrides"]
 TIME_ZONE = env.read_str("HEXA_TIME_ZONE", "America/Bogota")
 USE_I18N = True

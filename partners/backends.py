@@ -14,7 +14,7 @@ class UsernameOrEmailBackend(ModelBackend):
     username, the username in any case, and the e-mail in any case, and stops at
     the first step that finds exactly one user. Several matches at one step (two
     usernames differing only in case, or an e-mail shared by two accounts)
-    authenticate nobody, because the password must not pick between accounts.
+    authenticate no one, because the password must not pick between accounts.
     Permissions work as in ``ModelBackend``.
     """
 

@@ -225,7 +225,7 @@ def create_api_key(request):
         result = idempotency.run_once(
             scope=f"portal-user:{request.user.pk}",
             key=form.cleaned_data["form_token"],
-            # Any second use of a token is a resubmission, whatever the other fields say.
+            # Any second use of a token is a resubmission, whatever the other fields contain.
             fingerprint=idempotency.fingerprint_request(
                 method="POST", path=request.path, data=None
             ),

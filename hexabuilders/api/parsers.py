@@ -12,7 +12,7 @@ from rest_framework.exceptions import ParseError
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with translated errors that say where the syntax is wrong.
+    """DRF's JSON parser with translated errors that name the line and column at fault.
 
     DRF reports ``JSON parse error - <Python's message>`` in English whatever the
     request's language, because that text does not go through gettext.

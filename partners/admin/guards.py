@@ -45,9 +45,9 @@ class TypedPhoneMixin:
 class InputGuardsMixin(TypedPhoneMixin):
     """For a ModelAdmin: typed phones, bounded date drill-down, and checked action ids.
 
-    Django filters the action's queryset by the posted ids as they are, so an id such
-    as ``abc`` raises ValueError; here the action is refused with a message instead.
-    The changelist also serves django-import-export's export page.
+    Django filters an action's queryset by the posted ids as they are, so an id such
+    as ``abc`` raises ValueError. Here the action is rejected with a message instead.
+    The changelist class also serves django-import-export's export page.
     """
 
     def get_changelist(self, request, **kwargs):

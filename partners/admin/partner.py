@@ -411,8 +411,8 @@ class PartnerAdmin(InputGuardsMixin, ImportExportModelAdmin):
         try:
             return super().export_action(request)
         except IncorrectLookupParameters:
-            # The changelist drops filters it cannot apply; the export does the same,
-            # and says so, because the file would otherwise hold more rows than expected.
+            # The changelist drops filters it cannot apply, and so does the export. It warns
+            # staff because the file would otherwise contain more rows than they expect.
             self.message_user(
                 request,
                 gettext(
@@ -434,7 +434,7 @@ class PartnerAdmin(InputGuardsMixin, ImportExportModelAdmin):
         return [invite, *super().get_urls()]
 
     def invite_member_view(self, request: HttpRequest, object_id: str):
-        # get_object answers None for an id of the wrong type ("abc") as well as a missing one.
+        # get_object returns None for an id of the wrong type ("abc") and for a missing one.
         partner = self.get_object(request, unquote(object_id))
         if partner is None:
             raise Http404(gettext("No partner has the id %(id)s.") % {"id": object_id})

@@ -120,7 +120,7 @@ def test_create_contact_rejects_number_for_name(api, partner):
 
 
 @pytest.mark.django_db
-def test_create_contact_accepts_phone_typed_with_spaces_and_dashes(api, partner):
+def test_create_contact_accepts_formatted_phone(api, partner):
     body = {"name": "Ana Ruiz", "phone": "+57 (300) 123 - 45 67"}
 
     response = api.post(CONTACTS_URL, body, format="json")

@@ -141,7 +141,7 @@ def test_unknown_api_path_answers_404(client):
 
 
 def in_spanish(msgid: str) -> str:
-    """Return ``msgid`` as gettext answers in Spanish, the msgid itself until it is translated."""
+    """Return ``msgid`` translated to Spanish, or the msgid itself while the catalog lacks it."""
     with translation.override("es"):
         return translation.gettext(msgid)
 

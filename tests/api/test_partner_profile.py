@@ -148,7 +148,7 @@ def test_profile_patch_rejects_number_for_phone(api, partner):
 
 
 @pytest.mark.django_db
-def test_profile_patch_accepts_phone_typed_with_spaces_and_dashes(api, partner):
+def test_profile_patch_accepts_formatted_phone(api, partner):
     response = api.patch(PROFILE_URL, {"phone": "+57 (604) 510 - 90 00"}, format="json")
 
     assert response.json()["phone"] == "+576045109000"

@@ -39,7 +39,7 @@ def test_export_page_select_all_in_spanish(spanish_client):
     assert "Select all" not in html
 
 
-def test_import_of_headers_only_file_is_explained_in_spanish(spanish_client):
+def test_headers_only_import_explained_in_spanish(spanish_client):
     data = write_csv(fixture_rows(VALID)[:1])
 
     response = _upload(spanish_client, data, name="partners.csv", file_format="0")

@@ -1,4 +1,4 @@
-"""Every URL of the partners admin answers hand-typed addresses without a server error."""
+"""Every URL of the partners admin handles hand-typed addresses without a server error."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def test_admin_urls_answer_bad_input_without_server_error(staff_client, model):
     assert failures == []
 
 
-def test_invite_member_with_non_numeric_id_is_not_found(staff_client):
+def test_invite_member_bad_id_is_not_found(staff_client):
     response = staff_client.get("/admin/partners/partner/abc/invite-member/")
 
     assert response.status_code == 404

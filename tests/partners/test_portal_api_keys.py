@@ -55,7 +55,7 @@ def test_api_keys_lists_partner_keys(client, member, api_key):
 
 
 @pytest.mark.django_db
-def test_api_keys_title_and_menu_start_with_capital_in_spanish(client, member):
+def test_api_keys_title_capitalised_in_spanish(client, member):
     client.force_login(member.user)
 
     html = client.get(KEYS_URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
@@ -253,7 +253,7 @@ def test_create_api_key_rejects_unknown_scope(client, member, partner):
 
 
 @pytest.mark.django_db
-def test_api_keys_form_gets_fresh_token_on_each_visit(client, member):
+def test_api_keys_form_token_changes_per_visit(client, member):
     client.force_login(member.user)
 
     first = client.get(KEYS_URL).context["form"]["form_token"].value()
@@ -289,7 +289,7 @@ def test_create_api_key_without_form_token_creates_nothing(client, member, partn
 
 
 @pytest.mark.django_db
-def test_create_api_key_accepts_token_again_after_invalid_submission(client, member, partner):
+def test_create_api_key_token_reusable_after_errors(client, member, partner):
     client.force_login(member.user)
     token = _token()
     client.post(CREATE_URL, {"form_token": token, "name": "", "scope": "read"})
@@ -301,7 +301,7 @@ def test_create_api_key_accepts_token_again_after_invalid_submission(client, mem
 
 
 @pytest.mark.django_db
-def test_create_api_key_keeps_secret_out_of_idempotency_record(client, member):
+def test_create_api_key_record_has_no_secret(client, member):
     client.force_login(member.user)
 
     response = client.post(CREATE_URL, {"form_token": _token(), "name": "Shop", "scope": "read"})

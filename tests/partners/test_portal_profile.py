@@ -168,7 +168,7 @@ def test_profile_reports_every_field_error_at_once(client, member, partner):
 
 
 @pytest.mark.django_db
-def test_profile_accepts_phone_typed_with_spaces_and_dashes(client, member, partner):
+def test_profile_accepts_formatted_phone(client, member, partner):
     client.force_login(member.user)
 
     client.post(PROFILE_URL, _profile_data(partner, phone="+57 (604) 510 - 90 00"))

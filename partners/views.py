@@ -221,6 +221,8 @@ def create_api_key(request):
         # Only the key's id is stored with the token; the secret never leaves this response.
         return 201, {"api_key_id": issued.api_key.pk}
 
+    # NOTE: tokens are kept for idempotency.RETENTION (24 hours); reposting a form after
+    # that creates a key, because the record counts as absent.
     try:
         result = idempotency.run_once(
             scope=f"portal-user:{request.user.pk}",

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from campaigns.models import Audience, Campaign, Enrollment, TrackingLink
 from campaigns.models.campaign import new_postback_secret
 from hexabuilders.errors import DomainError
 from hexabuilders.events import publish
+from hexabuilders.services import actor_id, apply_transition
 from partners.models import Partner
 
 logger = logging.getLogger(__name__)
@@ -23,10 +23,6 @@ logger = logging.getLogger(__name__)
 
 class CampaignError(DomainError):
     """A campaign command that breaks a business rule."""
-
-
-def _actor_id(actor: AbstractBaseUser | None) -> int | None:
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def _validated(instance, message) -> None:
@@ -41,7 +37,7 @@ def create_campaign(
     *, actor: AbstractBaseUser | None, audience: dict[str, list] | None = None, **fields: Any
 ) -> Campaign:
     """Create a draft campaign, with its audience when given."""
-    campaign = Campaign(created_by=actor if _actor_id(actor) else None, **fields)
+    campaign = Campaign(created_by=actor if actor_id(actor) else None, **fields)
     _validated(campaign, _("The campaign has invalid data."))
     campaign.save()
     if audience:
@@ -52,27 +48,17 @@ def create_campaign(
         aggregate_id=campaign.pk,
         payload={
             "campaign_id": campaign.pk,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
             "name": campaign.name,
             "kind": campaign.kind,
         },
     )
-    logger.info("campaign %s created by %s", campaign.pk, _actor_id(actor))
+    logger.info("campaign %s created by %s", campaign.pk, actor_id(actor))
     return campaign
 
 
 def _transition(campaign: Campaign, method_name: str, refusal) -> tuple[Campaign, str]:
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    method = getattr(locked, method_name)
-    if not can_proceed(method):
-        raise CampaignError(
-            refusal % {"name": locked, "status": locked.get_status_display()},
-            code="invalid_transition",
-        )
-    previous = locked.status
-    method()
-    locked.save(update_fields=["status", "updated_at"])
-    return locked, previous
+    return apply_transition(campaign, method_name, error_class=CampaignError, refusal=refusal)
 
 
 @transaction.atomic
@@ -91,7 +77,7 @@ def schedule_campaign(*, campaign: Campaign, actor: AbstractBaseUser | None) -> 
         aggregate_id=campaign.pk,
         payload={
             "campaign_id": campaign.pk,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
             "starts_at": campaign.starts_at,
         },
     )
@@ -111,11 +97,11 @@ def launch_campaign(*, campaign: Campaign, actor: AbstractBaseUser | None) -> Ca
         aggregate_id=campaign.pk,
         payload={
             "campaign_id": campaign.pk,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
             "previous_status": previous,
         },
     )
-    logger.info("campaign %s launched by %s", campaign.pk, _actor_id(actor))
+    logger.info("campaign %s launched by %s", campaign.pk, actor_id(actor))
     return campaign
 
 
@@ -130,9 +116,9 @@ def pause_campaign(
     publish(
         "campaign.paused",
         aggregate_id=campaign.pk,
-        payload={"campaign_id": campaign.pk, "actor_id": _actor_id(actor), "reason": reason},
+        payload={"campaign_id": campaign.pk, "actor_id": actor_id(actor), "reason": reason},
     )
-    logger.info("campaign %s paused by %s: %s", campaign.pk, _actor_id(actor), reason)
+    logger.info("campaign %s paused by %s: %s", campaign.pk, actor_id(actor), reason)
     return campaign
 
 
@@ -145,7 +131,7 @@ def complete_campaign(*, campaign: Campaign, actor: AbstractBaseUser | None) -> 
     publish(
         "campaign.completed",
         aggregate_id=campaign.pk,
-        payload={"campaign_id": campaign.pk, "actor_id": _actor_id(actor)},
+        payload={"campaign_id": campaign.pk, "actor_id": actor_id(actor)},
     )
     return campaign
 
@@ -161,7 +147,7 @@ def cancel_campaign(
     publish(
         "campaign.cancelled",
         aggregate_id=campaign.pk,
-        payload={"campaign_id": campaign.pk, "actor_id": _actor_id(actor), "reason": reason},
+        payload={"campaign_id": campaign.pk, "actor_id": actor_id(actor), "reason": reason},
     )
     return campaign
 
@@ -172,7 +158,7 @@ def rotate_postback_secret(*, campaign: Campaign, actor: AbstractBaseUser | None
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     locked.postback_secret = new_postback_secret()
     locked.save(update_fields=["postback_secret", "updated_at"])
-    logger.info("campaign %s postback secret rotated by %s", locked.pk, _actor_id(actor))
+    logger.info("campaign %s postback secret rotated by %s", locked.pk, actor_id(actor))
     return locked
 
 
@@ -184,7 +170,7 @@ def _publish_enrollment(name: str, enrollment: Enrollment, actor) -> None:
             "enrollment_id": enrollment.pk,
             "campaign_id": enrollment.campaign_id,
             "partner_id": enrollment.partner_id,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
 
@@ -241,7 +227,7 @@ def approve_enrollment(*, enrollment: Enrollment, actor: AbstractBaseUser | None
         )
     enrollment.status = Enrollment.Status.APPROVED
     enrollment.decided_at = timezone.now()
-    enrollment.decided_by = actor if _actor_id(actor) else None
+    enrollment.decided_by = actor if actor_id(actor) else None
     enrollment.save(update_fields=["status", "decided_at", "decided_by"])
     TrackingLink.objects.get_or_create(enrollment=enrollment)
     _publish_enrollment("enrollment.approved", enrollment, actor)
@@ -260,7 +246,7 @@ def reject_enrollment(*, enrollment: Enrollment, actor: AbstractBaseUser | None)
         )
     enrollment.status = Enrollment.Status.REJECTED
     enrollment.decided_at = timezone.now()
-    enrollment.decided_by = actor if _actor_id(actor) else None
+    enrollment.decided_by = actor if actor_id(actor) else None
     enrollment.save(update_fields=["status", "decided_at", "decided_by"])
     _publish_enrollment("enrollment.rejected", enrollment, actor)
     return enrollment

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from hexabuilders.errors import DomainError
 from hexabuilders.events import publish
+from hexabuilders.services import actor_id, apply_transition
 from partners.models import ApiKey, Partner, PartnerContact, PartnerMember
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ PARTNER_EDITABLE_FIELDS = (
     "bank_account_number",
     "bank_account_type",
 )
-
-
-def _actor_id(actor: AbstractBaseUser | None) -> int | None:
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def _validation_errors(instance) -> dict[str, list[str]]:
@@ -90,10 +86,10 @@ def create_partner(*, actor: AbstractBaseUser | None, **fields: Any) -> Partner:
             "kind": partner.kind,
             "country": str(partner.country),
             "status": partner.status,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
-    logger.info("partner %s created by %s", partner.pk, _actor_id(actor))
+    logger.info("partner %s created by %s", partner.pk, actor_id(actor))
     return partner
 
 
@@ -116,26 +112,12 @@ def update_partner(
     for name, value in data.items():
         setattr(partner, name, value)
     _save_validated(partner)
-    logger.info("partner %s updated by %s: %s", partner.pk, _actor_id(actor), sorted(data))
+    logger.info("partner %s updated by %s: %s", partner.pk, actor_id(actor), sorted(data))
     return partner
 
 
-def _locked(partner: Partner) -> Partner:
-    return Partner.objects.select_for_update().get(pk=partner.pk)
-
-
 def _transition(partner: Partner, method_name: str, refusal) -> tuple[Partner, str]:
-    locked = _locked(partner)
-    method = getattr(locked, method_name)
-    if not can_proceed(method):
-        raise PartnerError(
-            refusal % {"name": locked, "status": locked.get_status_display()},
-            code="invalid_transition",
-        )
-    previous = locked.status
-    method()
-    locked.save(update_fields=["status", "updated_at"])
-    return locked, previous
+    return apply_transition(partner, method_name, error_class=PartnerError, refusal=refusal)
 
 
 @transaction.atomic
@@ -149,9 +131,9 @@ def start_onboarding(*, partner: Partner, actor: AbstractBaseUser | None) -> Par
     publish(
         "partner.onboarding_started",
         aggregate_id=partner.pk,
-        payload={"partner_id": partner.pk, "actor_id": _actor_id(actor)},
+        payload={"partner_id": partner.pk, "actor_id": actor_id(actor)},
     )
-    logger.info("partner %s onboarding started by %s", partner.pk, _actor_id(actor))
+    logger.info("partner %s onboarding started by %s", partner.pk, actor_id(actor))
     return partner
 
 
@@ -167,10 +149,10 @@ def activate_partner(*, partner: Partner, actor: AbstractBaseUser | None) -> Par
         payload={
             "partner_id": partner.pk,
             "previous_status": previous,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
-    logger.info("partner %s activated by %s", partner.pk, _actor_id(actor))
+    logger.info("partner %s activated by %s", partner.pk, actor_id(actor))
     return partner
 
 
@@ -185,9 +167,9 @@ def suspend_partner(
     publish(
         "partner.suspended",
         aggregate_id=partner.pk,
-        payload={"partner_id": partner.pk, "reason": reason, "actor_id": _actor_id(actor)},
+        payload={"partner_id": partner.pk, "reason": reason, "actor_id": actor_id(actor)},
     )
-    logger.info("partner %s suspended by %s", partner.pk, _actor_id(actor))
+    logger.info("partner %s suspended by %s", partner.pk, actor_id(actor))
     return partner
 
 
@@ -207,10 +189,10 @@ def terminate_partner(
             "partner_id": partner.pk,
             "previous_status": previous,
             "reason": reason,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
-    logger.info("partner %s terminated by %s", partner.pk, _actor_id(actor))
+    logger.info("partner %s terminated by %s", partner.pk, actor_id(actor))
     return partner
 
 
@@ -271,7 +253,7 @@ def create_api_key(
         secret_hash=ApiKey.hash_secret(secret),
         scope=scope,
         expires_at=expires_at,
-        created_by=actor if _actor_id(actor) else None,
+        created_by=actor if actor_id(actor) else None,
     )
     try:
         api_key.full_clean()
@@ -286,10 +268,10 @@ def create_api_key(
             "partner_id": partner.pk,
             "prefix": prefix,
             "scope": scope,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
-    logger.info("API key %s issued to partner %s by %s", prefix, partner.pk, _actor_id(actor))
+    logger.info("API key %s issued to partner %s by %s", prefix, partner.pk, actor_id(actor))
     return IssuedApiKey(api_key=api_key, raw_key=f"hxb_{prefix}_{secret}")
 
 
@@ -308,10 +290,10 @@ def revoke_api_key(*, api_key: ApiKey, actor: AbstractBaseUser | None) -> ApiKey
             "api_key_id": api_key.pk,
             "partner_id": api_key.partner_id,
             "prefix": api_key.prefix,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
-    logger.info("API key %s revoked by %s", api_key.prefix, _actor_id(actor))
+    logger.info("API key %s revoked by %s", api_key.prefix, actor_id(actor))
     return api_key
 
 
@@ -355,7 +337,7 @@ def add_member(
         user=user, defaults={"partner": partner, "role": role}
     )
     logger.info(
-        "user %s joined partner %s as %s (by %s)", user.pk, partner.pk, role, _actor_id(actor)
+        "user %s joined partner %s as %s (by %s)", user.pk, partner.pk, role, actor_id(actor)
     )
     return member
 
@@ -404,7 +386,7 @@ def create_contact(
     _check_contact_fields(data)
     contact = PartnerContact(partner=partner, **data)
     _save_contact(contact)
-    logger.info("contact %s added to partner %s by %s", contact.pk, partner.pk, _actor_id(actor))
+    logger.info("contact %s added to partner %s by %s", contact.pk, partner.pk, actor_id(actor))
     return contact
 
 
@@ -418,7 +400,7 @@ def update_contact(
     for name, value in data.items():
         setattr(contact, name, value)
     _save_contact(contact)
-    logger.info("contact %s updated by %s: %s", contact.pk, _actor_id(actor), sorted(data))
+    logger.info("contact %s updated by %s: %s", contact.pk, actor_id(actor), sorted(data))
     return contact
 
 
@@ -427,7 +409,7 @@ def delete_contact(*, contact: PartnerContact, actor: AbstractBaseUser | None) -
     """Delete a contact."""
     contact_id, partner_id = contact.pk, contact.partner_id
     PartnerContact.objects.filter(pk=contact_id).delete()
-    logger.info("contact %s of partner %s deleted by %s", contact_id, partner_id, _actor_id(actor))
+    logger.info("contact %s of partner %s deleted by %s", contact_id, partner_id, actor_id(actor))
 
 
 @transaction.atomic
@@ -482,10 +464,10 @@ def invite_member(
             "user_id": user.pk,
             "email": email,
             "language": language,
-            "actor_id": _actor_id(actor),
+            "actor_id": actor_id(actor),
         },
     )
     logger.info(
-        "user %s invited to partner %s as %s by %s", user.pk, partner.pk, role, _actor_id(actor)
+        "user %s invited to partner %s as %s by %s", user.pk, partner.pk, role, actor_id(actor)
     )
     return member

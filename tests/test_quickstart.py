@@ -96,3 +96,11 @@ def test_quickstart_serves_admin_login_in_spanish(quickstart):
 def test_quickstart_health_reports_every_check(quickstart):
     _status, body = _get(f"{quickstart['url']}/health/")
     assert '"database": {"ok": true' in body
+
+
+def test_quickstart_loads_an_active_demo_campaign(quickstart):
+    with sqlite3.connect(quickstart["db"]) as connection:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM campaigns_campaign WHERE status = 'active'"
+        ).fetchone()
+    assert count == 1

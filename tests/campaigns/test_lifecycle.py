@@ -71,3 +71,23 @@ def test_campaign_allows_only_landing_host_and_allowed_domains():
     campaign = _draft(allowed_domains=["m.shop.example.com"])
     assert campaign.allows_destination("https://m.shop.example.com/x")
     assert not campaign.allows_destination("https://evil.example.net/")
+
+
+def test_load_demo_campaigns_enrolls_active_demo_partners():
+    from campaigns.demo import load_demo_campaigns
+    from partners.demo import load_demo_data
+
+    load_demo_data()
+    load_demo_campaigns()
+    campaign = Campaign.objects.get(status=Campaign.Status.ACTIVE)
+    assert campaign.enrollments.filter(status=Enrollment.Status.APPROVED).count() == 6
+
+
+def test_load_demo_campaigns_is_idempotent():
+    from campaigns.demo import load_demo_campaigns
+    from partners.demo import load_demo_data
+
+    load_demo_data()
+    load_demo_campaigns()
+    load_demo_campaigns()
+    assert Campaign.objects.count() == 2

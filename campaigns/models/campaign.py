@@ -154,7 +154,7 @@ class Campaign(models.Model):
         return (urlsplit(self.landing_url).hostname or "").lower()
 
     def allows_destination(self, url: str) -> bool:
-        """Whether ``url`` is the landing page's host or one of the allowed domains."""
+        """Return whether ``url`` is on the landing page's host or one of the allowed domains."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
@@ -191,7 +191,7 @@ class Campaign(models.Model):
 
 
 class Audience(models.Model):
-    """Who may be counted on a campaign's links; an empty list allows everyone."""
+    """The visitors a campaign's links count: countries, devices and languages (empty allows all)."""
 
     class Device(models.TextChoices):
         DESKTOP = "desktop", _("Desktop")

@@ -191,7 +191,7 @@ class Campaign(models.Model):
 
 
 class Audience(models.Model):
-    """The visitors a campaign's links count: countries, devices and languages (empty allows all)."""
+    """Targeting of a campaign's links by country, device and language; empty allows all."""
 
     class Device(models.TextChoices):
         DESKTOP = "desktop", _("Desktop")

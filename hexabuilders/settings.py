@@ -351,7 +351,7 @@ POSTBACK_MAX_SKEW = env.read_int("HEXA_POSTBACK_MAX_SKEW", 300, minimum=1, maxim
 # postback recording share one queued fold (0 folds after every event).
 CAMPAIGNS_FOLD_BATCH_SIZE = env.read_int("HEXA_FOLD_BATCH_SIZE", 10000, minimum=1)
 CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = env.read_int(
-    "HEXA_FOLD_DEBOUNCE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 2, minimum=0
+    "HEXA_FOLD_DEBOUNCE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 1, minimum=0
 )
 
 # Live campaign metrics: the least time between two snapshots of one campaign sent over

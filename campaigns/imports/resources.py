@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -25,6 +24,7 @@ from import_export import fields, resources, widgets
 from campaigns import fx, live
 from campaigns.models import AdSpend, Campaign
 from partners.imports import cells
+from partners.imports.columns import SpreadsheetColumnsMixin
 from partners.imports.formats import SpreadsheetCSV, SpreadsheetFileError, SpreadsheetXLSX
 from partners.imports.resources import (
     CurrencyWidget,
@@ -152,25 +152,16 @@ class SourceWidget(widgets.Widget):
         return cells.cell_text(value).lower() or DEFAULT_SOURCE
 
 
-def header_lookup() -> dict[str, str]:
-    """Map folded header spellings, including the translated labels, to field names."""
-    lookup: dict[str, str] = {}
-    for name, aliases in HEADER_ALIASES.items():
-        for alias in (name, *aliases):
-            lookup.setdefault(cells.fold(alias), name)
-    for spoken in ("en", "es", translation.get_language() or "en"):
-        with translation.override(spoken):
-            for name, label in COLUMN_LABELS.items():
-                lookup.setdefault(cells.fold(str(label)), name)
-    return lookup
-
-
 def _field(name: str, widget: widgets.Widget, **kwargs) -> fields.Field:
     return fields.Field(attribute=name, column_name=name, widget=widget, **kwargs)
 
 
-class AdSpendResource(resources.ModelResource):
+class AdSpendResource(SpreadsheetColumnsMixin, resources.ModelResource):
     """Ad spend as report rows; saving a row creates or updates its (campaign, day, source)."""
+
+    column_labels = COLUMN_LABELS
+    header_aliases = HEADER_ALIASES
+    required_columns = REQUIRED_COLUMNS
 
     day = _field("day", DayFirstDateWidget())
     campaign = _field("campaign", CampaignWidget())
@@ -240,55 +231,6 @@ class AdSpendResource(resources.ModelResource):
         for optional in ("source", "currency", "clicks"):
             if optional not in dataset.headers:
                 dataset.append_col([""] * len(dataset), header=optional)
-
-    def _canonical_headers(self, headers: list) -> list[str]:
-        lookup = header_lookup()
-        canonical: list[str] = []
-        for header in headers:
-            text = cells.cell_text(header).lstrip("\ufeff")
-            name = lookup.get(cells.fold(text))
-            if name is None:
-                # Reports carry many more columns (reach, CPM...), which are ignored.
-                canonical.append(text)
-                continue
-            if name in self._file_headers:
-                raise SpreadsheetFileError(
-                    _("The columns “%(first)s” and “%(second)s” both contain %(label)s.")
-                    % {
-                        "first": self._file_headers[name],
-                        "second": text,
-                        "label": COLUMN_LABELS[name],
-                    }
-                )
-            self._file_headers[name] = text
-            canonical.append(name)
-        missing = [str(COLUMN_LABELS[name]) for name in REQUIRED_COLUMNS if name not in canonical]
-        if missing:
-            raise SpreadsheetFileError(
-                _("The file has no column for: %(columns)s. The first row must hold the headers.")
-                % {"columns": ", ".join(missing)}
-            )
-        return canonical
-
-    def import_row(self, row, instance_loader, **kwargs):
-        if all(not cells.cell_text(value) for value in row.values()):
-            blank = self.get_row_result_class()()
-            blank.import_type = blank.IMPORT_TYPE_SKIP
-            return blank
-        row_result = super().import_row(row, instance_loader, **kwargs)
-        if row_result.validation_error is not None:
-            row_result.validation_error = self._labelled(row_result.validation_error)
-        return row_result
-
-    def _labelled(self, error: ValidationError) -> ValidationError:
-        if not hasattr(error, "error_dict"):
-            return error
-        return ValidationError(
-            {
-                self.column_label(name) if name != "__all__" else name: messages
-                for name, messages in error.error_dict.items()
-            }
-        )
 
     @staticmethod
     def identity(row) -> tuple[int, object, str] | None:

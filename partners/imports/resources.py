@@ -17,10 +17,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
-from import_export.results import Error, RowResult
+from import_export.results import Error
 
 from partners import identifiers, services
 from partners.imports import cells
+from partners.imports.columns import SpreadsheetColumnsMixin
 from partners.imports.formats import SpreadsheetFileError, uses_decimal_comma
 from partners.models import Partner
 
@@ -186,25 +187,16 @@ class FileErrorResult(Error):
             self.traceback = ""
 
 
-def header_lookup() -> dict[str, str]:
-    """Map folded header spellings, including the translated labels, to field names."""
-    lookup: dict[str, str] = {}
-    for name, aliases in HEADER_ALIASES.items():
-        for alias in (name, *aliases):
-            lookup.setdefault(cells.fold(alias), name)
-    for spoken in ("en", "es", translation.get_language() or "en"):
-        with translation.override(spoken):
-            for name, label in COLUMN_LABELS.items():
-                lookup.setdefault(cells.fold(str(label)), name)
-    return lookup
-
-
 def _field(name: str, widget: widgets.Widget, **kwargs) -> fields.Field:
     return fields.Field(attribute=name, column_name=name, widget=widget, **kwargs)
 
 
-class PartnerResource(resources.ModelResource):
+class PartnerResource(SpreadsheetColumnsMixin, resources.ModelResource):
     """Partners as rows: the columns of the staff spreadsheet, plus the status on export."""
+
+    column_labels = COLUMN_LABELS
+    header_aliases = HEADER_ALIASES
+    required_columns = REQUIRED_COLUMNS
 
     legal_name = _field("legal_name", TextWidget())
     display_name = _field("display_name", TextWidget())
@@ -291,57 +283,6 @@ class PartnerResource(resources.ModelResource):
         except SpreadsheetFileError:
             dataset.wipe()
             raise
-
-    def _canonical_headers(self, headers: list) -> list[str]:
-        lookup = header_lookup()
-        canonical: list[str] = []
-        for header in headers:
-            text = cells.cell_text(header).lstrip("\ufeff")
-            name = lookup.get(cells.fold(text))
-            if name is None:
-                # Unknown columns are kept under their own name and ignored.
-                canonical.append(text)
-                continue
-            if name in self._file_headers:
-                raise SpreadsheetFileError(
-                    _("The columns “%(first)s” and “%(second)s” both contain %(label)s.")
-                    % {
-                        "first": self._file_headers[name],
-                        "second": text,
-                        "label": COLUMN_LABELS[name],
-                    }
-                )
-            self._file_headers[name] = text
-            canonical.append(name)
-        missing = [str(COLUMN_LABELS[name]) for name in REQUIRED_COLUMNS if name not in canonical]
-        if missing:
-            raise SpreadsheetFileError(
-                _("The file has no column for: %(columns)s. The first row must hold the headers.")
-                % {"columns": ", ".join(missing)}
-            )
-        return canonical
-
-    def import_row(self, row, instance_loader, **kwargs):
-        if all(not cells.cell_text(value) for value in row.values()):
-            # Spreadsheets often end with empty rows, which are skipped rather than reported.
-            blank = self.get_row_result_class()()
-            blank.import_type = RowResult.IMPORT_TYPE_SKIP
-            return blank
-        row_result = super().import_row(row, instance_loader, **kwargs)
-        if row_result.validation_error is not None:
-            row_result.validation_error = self._labelled(row_result.validation_error)
-        return row_result
-
-    def _labelled(self, error: ValidationError) -> ValidationError:
-        """Return the error keyed by column headers instead of model field names."""
-        if not hasattr(error, "error_dict"):
-            return error
-        return ValidationError(
-            {
-                self.column_label(name) if name != "__all__" else name: messages
-                for name, messages in error.error_dict.items()
-            }
-        )
 
     def get_instance(self, instance_loader, row):
         identity = self.identity(row)

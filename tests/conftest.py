@@ -27,6 +27,26 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("CI=true requires PostgreSQL and Redis; see bin/test.")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """End connections that threads or servers of the tests left open, before teardown.
+
+    PostgreSQL refuses to drop a database that still has sessions, and pytest-django
+    would then leave the test database behind with only a warning.
+    """
+    yield
+    from django.db import connection
+
+    # Sessions whose tests never touched the database have no test database to clean.
+    if not ON_POSTGRES or not connection.settings_dict["NAME"].startswith("test_"):
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 from celery import shared_task
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -142,6 +142,25 @@ def _load_link_target(code: str) -> LinkTarget | None:
     )
 
 
+# Django keeps one cache instance per thread, and under ASGI every request runs its
+# synchronous view in a new thread, so ``cache`` would open a new Redis connection
+# (TCP connect and handshake) on each click: more CPU than the click's own commands.
+# The Redis backend's connection pool is thread-safe, so the redirect shares one
+# instance per process, rebuilt when the CACHES setting changes.
+_process_cache: tuple[object, object] | None = None
+
+
+def shared_cache():
+    """Return the process-wide instance of the default cache."""
+    global _process_cache
+    config = settings.CACHES
+    current = _process_cache
+    if current is None or current[0] is not config:
+        current = (config, caches.create_connection(DEFAULT_CACHE_ALIAS))
+        _process_cache = current
+    return current[1]
+
+
 # While Redis is unreachable clicks are still redirected and recorded: links are read
 # from the database, and the unique flag is left false because it cannot be checked.
 _CACHE_WARNING_INTERVAL = 60.0
@@ -174,14 +193,14 @@ def get_link_target(code: str) -> LinkTarget | None:
     else:
         key = _link_cache_key(code)
         try:
-            cached = cache.get(key)
+            cached = shared_cache().get(key)
         except RedisError as exc:
             _warn_cache_unavailable(exc)
             cached = _load_link_target(code) or _UNKNOWN_LINK
         if cached is None:
             cached = _load_link_target(code) or _UNKNOWN_LINK
             with contextlib.suppress(RedisError):
-                cache.set(key, cached, settings.CLICK_LINK_CACHE_SECONDS)
+                shared_cache().set(key, cached, settings.CLICK_LINK_CACHE_SECONDS)
         if len(_local_links) >= _LOCAL_LINK_CACHE_SIZE:
             _local_links.clear()
         _local_links[code] = (now + LOCAL_LINK_CACHE_SECONDS, cached)
@@ -194,7 +213,7 @@ def forget_links(queryset) -> int:
     for code in codes:
         _local_links.pop(code, None)
     for start in range(0, len(codes), 500):
-        cache.delete_many([_link_cache_key(code) for code in codes[start : start + 500]])
+        shared_cache().delete_many([_link_cache_key(code) for code in codes[start : start + 500]])
     return len(codes)
 
 
@@ -358,14 +377,14 @@ def _unique_key(link_id: int, address: str, user_agent: str) -> str:
 def is_first_click(target: LinkTarget, address: str, user_agent: str) -> bool:
     """Return whether this visitor has not clicked the link within the campaign's window.
 
-    ``cache.add`` is one ``SET NX EX`` on Redis, and the same code works on the
+    The cache's ``add`` is one ``SET NX EX`` on Redis, and the same code works on the
     local-memory cache.
     """
     if target.unique_window_hours <= 0:
         return True
     key = _unique_key(target.link_id, address, user_agent)
     try:
-        return cache.add(key, 1, target.unique_window_hours * 3600)
+        return shared_cache().add(key, 1, target.unique_window_hours * 3600)
     except RedisError as exc:
         _warn_cache_unavailable(exc)
         return False
@@ -554,7 +573,7 @@ _BUFFERED_FIELDS = (
 
 
 def _redis_client():
-    return cache._cache.get_client(write=True)
+    return shared_cache()._cache.get_client(write=True)
 
 
 def _uses_buffer() -> bool:

@@ -1,3 +1,4 @@
+import threading
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -225,3 +226,29 @@ def test_redirect_records_click_while_cache_is_down(
     assert click.outcome == Click.Outcome.REDIRECTED
     assert click.is_billable
     assert not click.is_unique
+
+
+def test_shared_cache_is_one_instance_across_threads():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(tracking.shared_cache()))
+    thread.start()
+    thread.join(timeout=10)
+
+    assert seen == [tracking.shared_cache()]
+
+
+def test_shared_cache_follows_changed_caches_setting(settings):
+    before = tracking.shared_cache()
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    assert tracking.shared_cache() is not before
+
+
+def test_unique_flag_stays_in_default_cache(partner):
+    _campaign, _enrollment, link = active_campaign_with_link(partner)
+    target = tracking.get_link_target(link.code)
+
+    tracking.is_first_click(target, "203.0.113.7", IPHONE)
+
+    assert cache.get(tracking._unique_key(target.link_id, "203.0.113.7", IPHONE)) == 1

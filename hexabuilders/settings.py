@@ -124,7 +124,7 @@ REDIS_URL = env.read_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hexabuilders.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hexa",
             # Without timeouts a hung Redis would hang every request that touches the cache.

@@ -207,7 +207,7 @@ class Viewer(threading.Thread):
         ) as socket_:
             hello = json.loads(socket_.recv(timeout=60))
             if hello.get("type") != "hello":
-                raise RuntimeError(f"the live socket refused the viewer: {hello}")
+                raise RuntimeError(f"the live socket rejected the viewer: {hello}")
             self.ready.set()
             while not self.stop.is_set():
                 try:

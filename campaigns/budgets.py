@@ -172,7 +172,7 @@ def _day_spent(campaign: Campaign, scope: str, day: dt.date) -> Decimal:
 
 @dataclass(frozen=True)
 class Pacing:
-    """How fast a campaign spends its total budget compared with its schedule.
+    """A campaign's spending of its total budget compared with its schedule.
 
     ``elapsed_fraction`` is the share of the time between start and end that has
     passed (None without both dates). ``pace_ratio`` is the share of the budget

@@ -22,7 +22,7 @@ CLOSE_NOT_FOUND = 4404
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a socket speaks for: staff see the whole campaign, a partner its own slice."""
+    """The viewer behind a socket: staff get the whole campaign, a partner its own slice."""
 
     group: str
     partner_id: int | None = None
@@ -63,7 +63,7 @@ def resolve_audience(user, campaign_id: int, *, partner_view: bool) -> Audience 
 
 
 def audience_still_allowed(user, campaign_id: int, audience: Audience) -> bool:
-    """Whether the user may still receive what ``audience`` was granted."""
+    """Return whether the user may still receive the data ``audience`` was granted."""
     # A fresh row: the connect-time instance caches its permissions.
     user = get_user_model().objects.filter(pk=user.pk).first()
     if user is None:

@@ -454,7 +454,7 @@ def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetim
     The row is inserted first, in a savepoint. When an earlier or concurrent
     postback with the same transaction id already has a row, the unique
     constraint rejects this insert and the function returns that row, so neither
-    the budget nor the outbox sees the repeat. Repeats are not looked up before
+    the budget nor the outbox records the repeat. Repeats are not looked up before
     the insert because most postbacks are new.
     """
     amount, rate = _convert(campaign, data, now)

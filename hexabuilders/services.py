@@ -20,7 +20,7 @@ def apply_transition(
     """Run a django-fsm transition on a locked copy of ``instance`` and save its status.
 
     The row is locked with SELECT … FOR UPDATE, so two concurrent transitions of one
-    object run one after the other and the second sees the first's result. Returns
+    object run one after the other and the second reads the first's result. Returns
     the saved copy and the previous status; raises ``error_class`` with ``refusal``
     (formatted with the object's name and status) when the transition is not allowed.
     """

@@ -10,7 +10,7 @@ from hexabuilders.health import run_checks
 @never_cache
 @require_GET
 def health(request):
-    """Report each dependency; answer 503 when any of them is down."""
+    """Report each dependency's health, with status 503 when any of them is down."""
     checks = run_checks()
     healthy = all(result["ok"] for result in checks.values())
     return JsonResponse(
@@ -20,6 +20,6 @@ def health(request):
 
 
 def api_not_found(request):
-    """Answer unknown API paths in the API's error shape instead of an HTML page."""
+    """Return 404 for unknown API paths in the API's error shape instead of an HTML page."""
     message = _("No API endpoint matches %(path)s.") % {"path": request.path}
     return JsonResponse(error_body("not_found", message), status=404)

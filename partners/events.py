@@ -116,7 +116,7 @@ def send_member_invitation(event) -> None:
     """E-mail the invited member a link to choose a password, in the staff's language.
 
     NOTE: the e-mail leaves before the delivery is marked done, so a crash between the
-    two sends it again on retry; the link stays valid, so a second copy is harmless.
+    two sends it again on retry. Both copies carry a working link, so the repeat is harmless.
     """
     user = get_user_model().objects.filter(pk=event.payload["user_id"]).first()
     if user is None or user.has_usable_password():

@@ -65,7 +65,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class PacingSerializer(serializers.Serializer):
-    """How fast the campaign spends its budget, as fractions, without the amounts."""
+    """The campaign's budget pacing as fractions, without the amounts."""
 
     budget_used_fraction = serializers.FloatField(
         allow_null=True,

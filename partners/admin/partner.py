@@ -369,9 +369,9 @@ class PartnerAdmin(InputGuardsMixin, ImportExportModelAdmin):
     # Import: translated file errors on the form, and a history entry per partner.
 
     def has_import_permission(self, request) -> bool:
-        # django-import-export lets anyone who can open the list import unless a
-        # setting says otherwise. An import creates and changes partners, so it
-        # needs both permissions.
+        # django-import-export lets anyone who can open the list import unless the
+        # IMPORT_EXPORT_IMPORT_PERMISSION_CODE setting requires a permission. An import
+        # creates and changes partners, so it needs both permissions.
         return request.user.has_perms(["partners.add_partner", "partners.change_partner"])
 
     def add_data_read_fail_error_to_form(self, form, e):

@@ -1,8 +1,9 @@
 """The README's first tour as one story, through the same HTTP endpoints people use.
 
-Staff import the mixed spreadsheet (refused, nothing written), import the valid one,
-activate a partner and invite a member; the member chooses a password from the
-e-mail, signs in to the portal, creates an API key and reads the profile with it.
+Staff import the mixed spreadsheet, which is rejected with nothing written. They
+import the valid one, activate a partner and invite a member. The member chooses a
+password from the e-mail, signs in to the portal, creates an API key and reads the
+profile with it.
 """
 
 import re

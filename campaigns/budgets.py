@@ -3,12 +3,18 @@
 ``reserve`` and ``release`` run inside the caller's transaction: the postback
 service reserves a conversion's payout in the same transaction that stores the
 conversion, so a rollback undoes both. Every cap is enforced by a conditional
-UPDATE that only matches while the new total stays within the cap, so concurrent
-reservations can never overspend, whatever their interleaving. Both functions
-update the counters in one fixed order (enrollment, enrollment day, campaign day,
-campaign) so two transactions never wait on each other's rows in opposite orders.
-The campaign's rows come last because every conversion of the campaign locks
-them: taken last, they stay locked for the shortest time before the commit.
+statement that only changes a counter while its new total stays within the cap,
+and it checks the row version it has locked, so concurrent reservations can never
+overspend, whatever their interleaving. Both functions update the counters in one
+fixed order (enrollment, enrollment day, campaign day, campaign) so two
+transactions never wait on each other's rows in opposite orders. The campaign's
+rows come last because every conversion of the campaign locks them: taken last,
+they stay locked for the shortest time before the commit.
+
+Reservation is the hot path of every postback, so each counter is one short SQL
+statement and no savepoint guards them. When a later counter refuses, the earlier
+ones are taken back by the same transaction while it still holds their row locks,
+so no other transaction ever sees the intermediate totals.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import Campaign, DailySpend, Enrollment
@@ -41,12 +47,6 @@ class CapReached:
     cap: Decimal
 
 
-class _Refused(Exception):
-    def __init__(self, cap: CapReached):
-        super().__init__(cap.scope)
-        self.cap = cap
-
-
 def spend_day(moment: dt.datetime) -> dt.date:
     """Return the day, in the site's time zone, whose daily counters ``moment`` counts on."""
     return timezone.localdate(moment)
@@ -59,28 +59,33 @@ def reserve(
 
     Returns None when the payout was reserved, else the first cap that rejected it,
     checked in the order partner total, partner daily, campaign daily, campaign total.
-    Caps are read from ``campaign`` and ``enrollment`` as given: callers pass fresh
-    rows, and a cap lowered concurrently applies from the next reservation on.
+    Total caps are read from the locked rows; daily caps are read from ``campaign``
+    and ``enrollment`` as given, so callers pass fresh rows, and a daily cap lowered
+    concurrently applies from the next reservation on.
     """
     if payout <= 0:
         return None
-    try:
-        with transaction.atomic():
-            if enrollment is not None:
-                _add_to_enrollment(enrollment, payout)
-                _add_to_day(
-                    campaign,
-                    partner_scope(enrollment.partner_id),
-                    day,
-                    payout,
-                    enrollment.daily_budget,
-                    enrollment.partner_id,
-                )
-            _add_to_day(campaign, CAMPAIGN_SCOPE, day, payout, campaign.daily_budget, None)
-            _add_to_campaign(campaign, payout)
-    except _Refused as refused:
-        return refused.cap
-    return None
+    taken: list[tuple[str, int | None]] = []
+    refused = None
+    if enrollment is not None:
+        partner_id = enrollment.partner_id
+        if not _add_to_total(Enrollment, enrollment.pk, payout):
+            refused = _total_refusal(Enrollment, enrollment.pk, "partner_total", partner_id)
+        elif not _add_to_day(campaign.pk, partner_scope(partner_id), day, payout, enrollment):
+            taken.append(("enrollment", enrollment.pk))
+            refused = _day_refusal(campaign.pk, day, enrollment)
+        else:
+            taken += [("enrollment", enrollment.pk), ("partner_day", partner_id)]
+    if refused is None:
+        if not _add_to_day(campaign.pk, CAMPAIGN_SCOPE, day, payout, campaign):
+            refused = _day_refusal(campaign.pk, day, campaign)
+        elif not _add_to_total(Campaign, campaign.pk, payout):
+            taken.append(("campaign_day", None))
+            refused = _total_refusal(Campaign, campaign.pk, "campaign_total", None)
+        else:
+            return None
+    _take_back(campaign.pk, day, payout, taken)
+    return refused
 
 
 def release(
@@ -89,78 +94,95 @@ def release(
     """Take ``payout`` back from every counter that ``reserve`` added it to on ``day``."""
     if payout <= 0:
         return
+    counters: list[tuple[str, int | None]] = [("campaign_day", None), ("campaign", campaign_id)]
     if enrollment is not None:
-        Enrollment.objects.filter(pk=enrollment.pk).update(spent=F("spent") - payout)
-        DailySpend.objects.filter(
-            campaign_id=campaign_id, scope=partner_scope(enrollment.partner_id), day=day
-        ).update(spent=F("spent") - payout)
-    DailySpend.objects.filter(campaign_id=campaign_id, scope=CAMPAIGN_SCOPE, day=day).update(
-        spent=F("spent") - payout
+        counters = [
+            ("enrollment", enrollment.pk),
+            ("partner_day", enrollment.partner_id),
+            *counters,
+        ]
+    _take_back(campaign_id, day, payout, counters)
+
+
+def _take_back(
+    campaign_id: int, day: dt.date, payout: Decimal, counters: list[tuple[str, int | None]]
+) -> None:
+    for counter, key in counters:
+        if counter == "enrollment":
+            Enrollment.objects.filter(pk=key).update(spent=F("spent") - payout)
+        elif counter == "campaign":
+            Campaign.objects.filter(pk=key).update(spent=F("spent") - payout)
+        else:
+            scope = CAMPAIGN_SCOPE if counter == "campaign_day" else partner_scope(key)
+            DailySpend.objects.filter(campaign_id=campaign_id, scope=scope, day=day).update(
+                spent=F("spent") - payout
+            )
+
+
+def _add_to_total(model: type[Campaign] | type[Enrollment], pk: int, payout: Decimal) -> bool:
+    """Add ``payout`` to the row's ``spent`` unless that passes its ``total_budget``."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET spent = spent + %s WHERE id = %s "
+        "AND (total_budget IS NULL OR spent + %s <= total_budget) RETURNING id"
     )
-    Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") - payout)
-
-
-def _add_to_campaign(campaign: Campaign, payout: Decimal) -> None:
-    within_cap = Q(total_budget__isnull=True) | Q(total_budget__gte=F("spent") + payout)
-    updated = (
-        Campaign.objects.filter(pk=campaign.pk).filter(within_cap).update(spent=F("spent") + payout)
-    )
-    if updated != 1:
-        current = Campaign.objects.filter(pk=campaign.pk).values_list("spent", "total_budget")
-        spent, cap = current.get()
-        raise _Refused(CapReached("campaign_total", None, spent, cap))
-
-
-def _add_to_enrollment(enrollment: Enrollment, payout: Decimal) -> None:
-    within_cap = Q(total_budget__isnull=True) | Q(total_budget__gte=F("spent") + payout)
-    updated = (
-        Enrollment.objects.filter(pk=enrollment.pk)
-        .filter(within_cap)
-        .update(spent=F("spent") + payout)
-    )
-    if updated != 1:
-        current = Enrollment.objects.filter(pk=enrollment.pk).values_list("spent", "total_budget")
-        spent, cap = current.get()
-        raise _Refused(CapReached("partner_total", enrollment.partner_id, spent, cap))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [payout, pk, payout])
+        return cursor.fetchone() is not None
 
 
 def _add_to_day(
-    campaign: Campaign,
-    scope: str,
-    day: dt.date,
-    payout: Decimal,
-    cap: Decimal | None,
-    partner_id: int | None,
-) -> None:
-    """Insert the day's counter when missing, else add to it while it stays within ``cap``.
+    campaign_id: int, scope: str, day: dt.date, payout: Decimal, owner: Campaign | Enrollment
+) -> bool:
+    """Insert the day's counter when missing, else add to it while it stays within the cap.
 
-    One INSERT ... ON CONFLICT DO UPDATE ... WHERE statement does both, so two
-    first conversions of a day cannot both insert. The WHERE of the UPDATE branch
-    checks the cap against the row version it has locked.
+    ``owner`` carries the daily cap. One INSERT ... ON CONFLICT DO UPDATE ... WHERE
+    statement does both, so two first conversions of a day cannot both insert. The
+    WHERE of the UPDATE branch checks the cap against the row version it has locked.
     """
-    scope_name = "partner_daily" if partner_id is not None else "campaign_daily"
+    cap = owner.daily_budget
     if cap is not None and payout > cap:
-        raise _Refused(CapReached(scope_name, partner_id, _day_spent(campaign, scope, day), cap))
+        return False
     table = connection.ops.quote_name(DailySpend._meta.db_table)
     sql = (
         f"INSERT INTO {table} (campaign_id, scope, day, spent) VALUES (%s, %s, %s, %s) "
         f"ON CONFLICT (campaign_id, scope, day) DO UPDATE SET spent = {table}.spent + %s"
     )
-    params: list = [campaign.pk, scope, day, payout, payout]
+    params: list = [campaign_id, scope, day, payout, payout]
     if cap is not None:
-        sql += f" WHERE {table}.spent + %s <= %s"
+        # SQLite binds a Decimal as text, and text compares greater than any number.
+        sql += f" WHERE {table}.spent + %s <= CAST(%s AS NUMERIC)"
         params += [payout, cap]
     sql += " RETURNING id"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        inserted_or_updated = cursor.fetchone() is not None
-    if not inserted_or_updated:
-        raise _Refused(CapReached(scope_name, partner_id, _day_spent(campaign, scope, day), cap))
+        return cursor.fetchone() is not None
 
 
-def _day_spent(campaign: Campaign, scope: str, day: dt.date) -> Decimal:
+def _total_refusal(
+    model: type[Campaign] | type[Enrollment], pk: int, scope: str, partner_id: int | None
+) -> CapReached:
+    spent, cap = model.objects.filter(pk=pk).values_list("spent", "total_budget").get()
+    return CapReached(scope, partner_id, spent, cap)
+
+
+def _day_refusal(campaign_id: int, day: dt.date, owner: Campaign | Enrollment) -> CapReached:
+    if isinstance(owner, Enrollment):
+        scope_name, scope, partner_id = (
+            "partner_daily",
+            partner_scope(owner.partner_id),
+            owner.partner_id,
+        )
+    else:
+        scope_name, scope, partner_id = "campaign_daily", CAMPAIGN_SCOPE, None
+    return CapReached(
+        scope_name, partner_id, _day_spent(campaign_id, scope, day), owner.daily_budget
+    )
+
+
+def _day_spent(campaign_id: int, scope: str, day: dt.date) -> Decimal:
     spent = (
-        DailySpend.objects.filter(campaign=campaign, scope=scope, day=day)
+        DailySpend.objects.filter(campaign_id=campaign_id, scope=scope, day=day)
         .values_list("spent", flat=True)
         .first()
     )
@@ -214,7 +236,7 @@ def pacing(campaign: Campaign, *, now: dt.datetime | None = None) -> Pacing:
         elapsed_fraction=elapsed_fraction,
         pace_ratio=pace_ratio,
         projected_exhaustion=_projected_exhaustion(campaign, start, now),
-        spent_today=_day_spent(campaign, CAMPAIGN_SCOPE, spend_day(now)),
+        spent_today=_day_spent(campaign.pk, CAMPAIGN_SCOPE, spend_day(now)),
         daily_cap=campaign.daily_budget,
     )
 

@@ -20,6 +20,7 @@ from UTC, America/Bogota included, can regroup them into its own days.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,6 +94,10 @@ def fold_pending(*, limit: int | None = None, max_batches: int = 50) -> FoldResu
     return total
 
 
+# When the fold task that this process queued last is due, in time.monotonic() seconds.
+_queued_fold_due = 0.0
+
+
 def schedule_fold() -> bool:
     """Queue a fold unless one was queued within the debounce window; return whether it was.
 
@@ -100,14 +105,27 @@ def schedule_fold() -> bool:
     many events share one task: the task runs at the end of the window, so it folds
     every row committed during it. With a window of 0 (the default in the embedded
     mode, where tasks run in-process) every call folds at once.
+
+    The window is shared by all processes through a cache key whose value is the
+    time the queued task runs. A process remembers that time, from its own queuing
+    or from the key, and until then skips the cache round trip: the task has not
+    started yet, so it will fold the new rows too.
     """
     from campaigns.tasks import fold_metrics_task
 
+    global _queued_fold_due
     window = settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS
     if window <= 0:
         fold_metrics_task.delay()
         return True
-    if not cache.add(DEBOUNCE_CACHE_KEY, 1, timeout=window):
+    now = time.monotonic()
+    if now < _queued_fold_due:
+        return False
+    due = time.time() + window
+    if not cache.add(DEBOUNCE_CACHE_KEY, due, timeout=window):
+        queued_due = cache.get(DEBOUNCE_CACHE_KEY)
+        if isinstance(queued_due, float):
+            _queued_fold_due = now + min(max(queued_due - time.time(), 0.0), window)
         return False
     try:
         fold_metrics_task.apply_async(countdown=window)
@@ -116,7 +134,14 @@ def schedule_fold() -> bool:
         cache.delete(DEBOUNCE_CACHE_KEY)
         logger.warning("fold task not queued; the beat job will fold later", exc_info=True)
         return False
+    _queued_fold_due = now + window
     return True
+
+
+def forget_queued_fold() -> None:
+    """Make the next ``schedule_fold`` ask the cache again; for tests that clear the cache."""
+    global _queued_fold_due
+    _queued_fold_due = 0.0
 
 
 # PostgreSQL: one statement claims, marks and upserts, so rows never travel to Python.

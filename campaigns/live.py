@@ -137,8 +137,8 @@ class _Totals:
             "clicks": self.clicks,
             "unique_clicks": self.unique_clicks,
             "conversions": self.conversions,
-            "revenue": str(self.revenue),
-            "payout": str(self.payout),
+            "revenue": _money(self.revenue),
+            "payout": _money(self.payout),
             "conversion_rate": _decimal_text(conversion_rate),
             "epc": _decimal_text(epc),
         }
@@ -146,6 +146,11 @@ class _Totals:
 
 def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _money(value: Decimal) -> str:
+    # SQLite returns sums without the column's scale, so format it the same on every database.
+    return f"{value:.2f}"
 
 
 @dataclass
@@ -186,8 +191,8 @@ def _series(hours: dict[datetime, _Totals], now: datetime) -> list[dict]:
                 "hour": hour.isoformat(),
                 "clicks": totals.clicks,
                 "conversions": totals.conversions,
-                "revenue": str(totals.revenue),
-                "payout": str(totals.payout),
+                "revenue": _money(totals.revenue),
+                "payout": _money(totals.payout),
             }
         )
     return points

@@ -33,7 +33,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +41,8 @@ from campaigns import budgets, fx
 from campaigns.ingestion import schedule_fold
 from campaigns.models import Campaign, Click, Conversion, Enrollment
 from campaigns.services import CampaignError, pause_campaign
-from hexabuilders.events import publish
+from hexabuilders import rows
+from hexabuilders.events import publish, publish_many
 from partners.currencies import ISO_CURRENCIES
 
 logger = logging.getLogger(__name__)
@@ -317,7 +318,7 @@ def handle_postback(
     """
     now = now or timezone.now()
     campaign_id = parse_campaign_id(params)
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    campaign = rows.get(Campaign, campaign_id)
     if campaign is None:
         raise PostbackError(
             _("No campaign has the id %(id)s.") % {"id": campaign_id},
@@ -343,6 +344,7 @@ class _Attribution:
     click: Click | None
     enrollment: Enrollment | None
     reason: str
+    same_ip_today: int = 0  # conversions of the campaign today from the click's IP hash
 
 
 def _attribute(campaign: Campaign, click_id: uuid.UUID | None, now: dt.datetime) -> _Attribution:
@@ -350,37 +352,66 @@ def _attribute(campaign: Campaign, click_id: uuid.UUID | None, now: dt.datetime)
     # so a postback sent within that interval finds no click and is rejected as no_click.
     if click_id is None:
         return _Attribution(None, None, Reason.NO_CLICK)
-    click = (
-        Click.objects.select_related("link__enrollment")
-        .filter(pk=click_id, campaign=campaign)
-        .first()
-    )
-    if click is None:
+    loaded = _load_click(campaign, click_id, now)
+    if loaded is None:
         return _Attribution(None, None, Reason.NO_CLICK)
-    enrollment = click.link.enrollment if click.link is not None else None
+    click, enrollment, same_ip_today = loaded
     window = dt.timedelta(days=campaign.attribution_window_days)
     if click.created_at < now - window:
-        return _Attribution(click, enrollment, Reason.OUTSIDE_WINDOW)
-    return _Attribution(click, enrollment, Reason.NONE)
+        return _Attribution(click, enrollment, Reason.OUTSIDE_WINDOW, same_ip_today)
+    return _Attribution(click, enrollment, Reason.NONE, same_ip_today)
 
 
-def _fraud_flags(campaign: Campaign, click: Click, now: dt.datetime) -> list[str]:
+def _load_click(
+    campaign: Campaign, click_id: uuid.UUID, now: dt.datetime
+) -> tuple[Click, Enrollment | None, int] | None:
+    """Return the click, its link's enrollment and today's conversions from its IP hash.
+
+    One statement reads all three, since every postback needs them.
+    """
+    quote_name = connection.ops.quote_name
+    table = {model: quote_name(model._meta.db_table) for model in (Click, Conversion, Enrollment)}
+    link_table = quote_name(Click._meta.get_field("link").related_model._meta.db_table)
+    sql = (
+        f"SELECT {rows.columns(Click, 'click')}, {rows.columns(Enrollment, 'enrollment')}, "
+        f"(SELECT COUNT(*) FROM {table[Conversion]} AS conversion "
+        "WHERE conversion.campaign_id = click.campaign_id AND conversion.ip_hash = click.ip_hash "
+        "AND click.ip_hash <> '' AND conversion.created_at >= %s AND conversion.created_at < %s) "
+        f"FROM {table[Click]} AS click "
+        f"LEFT JOIN {link_table} AS link ON link.id = click.link_id "
+        f"LEFT JOIN {table[Enrollment]} AS enrollment ON enrollment.id = link.enrollment_id "
+        "WHERE click.id = %s AND click.campaign_id = %s"
+    )
+    day_start = timezone.make_aware(
+        dt.datetime.combine(budgets.spend_day(now), dt.time.min), timezone.get_current_timezone()
+    )
+    params = [
+        connection.ops.adapt_datetimefield_value(day_start),
+        connection.ops.adapt_datetimefield_value(day_start + dt.timedelta(days=1)),
+        Click._meta.pk.get_db_prep_value(click_id, connection),
+        campaign.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    click_end = rows.column_count(Click)
+    enrollment_end = click_end + rows.column_count(Enrollment)
+    click = rows.instance(Click, row[:click_end])
+    enrollment = None
+    if row[click_end] is not None:
+        enrollment = rows.instance(Enrollment, row[click_end:enrollment_end])
+    return click, enrollment, row[enrollment_end]
+
+
+def _fraud_flags(campaign: Campaign, attribution: _Attribution, now: dt.datetime) -> list[str]:
+    click = attribution.click
     flags = []
     if (now - click.created_at).total_seconds() < campaign.min_click_to_conversion_seconds:
         flags.append(Reason.TOO_FAST.value)
-    if click.ip_hash:
-        day_start = timezone.make_aware(
-            dt.datetime.combine(budgets.spend_day(now), dt.time.min),
-            timezone.get_current_timezone(),
-        )
-        same_ip_today = Conversion.objects.filter(
-            campaign=campaign,
-            ip_hash=click.ip_hash,
-            created_at__gte=day_start,
-            created_at__lt=day_start + dt.timedelta(days=1),
-        ).count()
-        if same_ip_today >= campaign.max_conversions_per_ip_per_day:
-            flags.append(Reason.IP_REPEATED.value)
+    if click.ip_hash and attribution.same_ip_today >= campaign.max_conversions_per_ip_per_day:
+        flags.append(Reason.IP_REPEATED.value)
     if click.is_bot:
         flags.append(Reason.BOT_CLICK.value)
     return flags
@@ -451,11 +482,11 @@ def _existing_reply(campaign: Campaign, data: PostbackData) -> Conversion | None
 def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetime) -> Conversion:
     """Store a conversion, reserve its payout, and publish its events; idempotent.
 
-    The row is inserted first, in a savepoint. When an earlier or concurrent
-    postback with the same transaction id already has a row, the unique
-    constraint rejects this insert and the function returns that row, so neither
-    the budget nor the outbox records the repeat. Repeats are not looked up before
-    the insert because most postbacks are new.
+    The row is inserted first with ``ON CONFLICT DO NOTHING``. When an earlier or
+    concurrent postback with the same transaction id already has a row, the insert
+    waits for that row's transaction to commit, inserts nothing, and the function
+    returns that row, so neither the budget nor the outbox records the repeat.
+    Repeats are not looked up before the insert because most postbacks are new.
     """
     amount, rate = _convert(campaign, data, now)
     attribution = _attribute(campaign, data.click_id, now)
@@ -466,38 +497,39 @@ def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetim
     elif attribution.reason:
         status, reason = Status.REJECTED, attribution.reason
     else:
-        flags = _fraud_flags(campaign, click, now)
+        flags = _fraud_flags(campaign, attribution, now)
         if flags and campaign.fraud_mode == Campaign.FraudMode.REJECT:
             status, reason = Status.REJECTED, flags[0]
     payout = _payout(campaign, amount) if status == Status.APPROVED else Decimal("0")
     attributed = click is not None and reason != Reason.NO_CLICK
 
-    try:
-        with transaction.atomic():
-            conversion = Conversion.objects.create(
-                campaign=campaign,
-                partner_id=click.partner_id if attributed else None,
-                enrollment=attribution.enrollment if attributed else None,
-                click=click if attributed else None,
-                transaction_id=data.transaction_id,
-                amount=amount,
-                original_amount=data.amount,
-                original_currency=data.currency,
-                exchange_rate=rate,
-                payout=payout,
-                status=status,
-                reason_code=reason,
-                fraud_flags=flags,
-                ip_hash=click.ip_hash if attributed else "",
-                request_fingerprint=hashlib.sha256(
-                    f"{data.transaction_id}|{data.amount}|{data.currency}".encode()
-                ).hexdigest(),
-                created_at=now,
-            )
-    except IntegrityError:
+    conversion = Conversion(
+        campaign=campaign,
+        partner_id=click.partner_id if attributed else None,
+        enrollment=attribution.enrollment if attributed else None,
+        click=click if attributed else None,
+        transaction_id=data.transaction_id,
+        amount=amount,
+        original_amount=data.amount,
+        original_currency=data.currency,
+        exchange_rate=rate,
+        payout=payout,
+        status=status,
+        reason_code=reason,
+        fraud_flags=flags,
+        ip_hash=click.ip_hash if attributed else "",
+        request_fingerprint=hashlib.sha256(
+            f"{data.transaction_id}|{data.amount}|{data.currency}".encode()
+        ).hexdigest(),
+        created_at=now,
+    )
+    # A plain create() would need a savepoint to survive the unique violation of a
+    # repeat, which costs two round trips on every postback.
+    if not rows.insert([conversion], unless_conflict_on=("campaign_id", "transaction_id")):
         existing = _existing_reply(campaign, data)
         if existing is None:
-            raise
+            # The row that blocked the insert was deleted before it could be read.
+            raise IntegrityError(f"conversion {data.transaction_id} vanished during a postback")
         return existing
 
     if status == Status.APPROVED:
@@ -513,10 +545,11 @@ def record_conversion(*, campaign: Campaign, data: PostbackData, now: dt.datetim
             _pause_for_budget(campaign, refused)
 
     payload = _conversion_payload(conversion, campaign)
-    publish("conversion.recorded", aggregate_id=conversion.pk, payload=payload)
-    transaction.on_commit(schedule_fold, robust=True)
+    events = [("conversion.recorded", conversion.pk, payload)]
     if conversion.status == Status.APPROVED:
-        publish("conversion.approved", aggregate_id=conversion.pk, payload=payload)
+        events.append(("conversion.approved", conversion.pk, payload))
+    publish_many(events)
+    transaction.on_commit(schedule_fold, robust=True)
     logger.info(
         "conversion %s recorded for campaign %s transaction %s: %s %s",
         conversion.pk,

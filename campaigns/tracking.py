@@ -615,19 +615,7 @@ def _insert_click(click: Click) -> None:
     click._state.db = connection.alias
 
 
-_last_fold_request = 0.0
-
-
 def _request_fold() -> None:
-    # schedule_fold costs a cache round trip to debounce across processes. Asking once
-    # a second per process is enough while its window is longer than that, because the
-    # beat job folds every few seconds anyway.
-    global _last_fold_request
-    window = settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS
-    now = time.monotonic()
-    if window > 0 and now - _last_fold_request < min(window, 1.0):
-        return
-    _last_fold_request = now
     try:
         schedule_fold()
     except RedisError as exc:

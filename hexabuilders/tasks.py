@@ -15,6 +15,13 @@ def dispatch_event_task(event_id: str) -> None:
     outbox.dispatch_event(event_id)
 
 
+@shared_task(name="hexabuilders.dispatch_events", acks_late=True)
+def dispatch_events_task(event_ids: list[str]) -> None:
+    """Dispatch the outbox events that one transaction published, in order."""
+    for event_id in event_ids:
+        outbox.dispatch_event(event_id)
+
+
 @shared_task(name="hexabuilders.run_delivery", acks_late=True)
 def run_delivery_task(delivery_id: int) -> None:
     """Run one handler delivery, typically a scheduled retry."""

@@ -56,7 +56,10 @@ def _isolated_media(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from campaigns.ingestion import forget_queued_fold
+
     cache.clear()
+    forget_queued_fold()
     yield
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "EventType",
     "declare",
     "publish",
+    "publish_many",
     "registry",
     "subscribe",
 ]
@@ -29,3 +30,10 @@ def publish(*args, **kwargs):
     from hexabuilders.events.outbox import publish as _publish
 
     return _publish(*args, **kwargs)
+
+
+def publish_many(*args, **kwargs):
+    """Record several events in one INSERT; see ``hexabuilders.events.outbox.publish_many``."""
+    from hexabuilders.events.outbox import publish_many as _publish_many
+
+    return _publish_many(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hexabuilders.events.registry import registry
 from hexabuilders.models import HandlerDelivery, OutboxEvent
+from hexabuilders.rows import insert
 
 logger = logging.getLogger(__name__)
 
@@ -53,26 +54,51 @@ def publish(event_name: str, *, aggregate_id: Any, payload: dict[str, Any]) -> O
     is unreachable at commit time the row stays undispatched and the relay
     delivers it later.
     """
-    event_type = registry.get(event_name)
-    row = OutboxEvent.objects.create(
-        type=event_type.name,
-        version=event_type.version,
-        aggregate_type=event_type.aggregate_type,
-        aggregate_id=str(aggregate_id),
-        payload=event_type.build_payload(payload),
-    )
-    transaction.on_commit(lambda: _enqueue_dispatch(row.pk), robust=True)
-    return row
+    return publish_many([(event_name, aggregate_id, payload)])[0]
 
 
-def _enqueue_dispatch(event_id) -> None:
-    from hexabuilders.tasks import dispatch_event_task
+def publish_many(events: list[tuple[str, Any, dict[str, Any]]]) -> list[OutboxEvent]:
+    """Write several events, each ``(event_name, aggregate_id, payload)``, in one INSERT.
+
+    Events that no handler subscribes to are stored already dispatched, so they
+    cost no task. The others are dispatched by one task after commit.
+    """
+    now = timezone.now()
+    rows = []
+    for event_name, aggregate_id, payload in events:
+        event_type = registry.get(event_name)
+        has_handlers = bool(registry.handler_names_for(event_type.name))
+        rows.append(
+            OutboxEvent(
+                type=event_type.name,
+                version=event_type.version,
+                aggregate_type=event_type.aggregate_type,
+                aggregate_id=str(aggregate_id),
+                payload=event_type.build_payload(payload),
+                occurred_at=now,
+                dispatched_at=None if has_handlers else now,
+            )
+        )
+    insert(rows)
+    pending = [str(row.pk) for row in rows if row.dispatched_at is None]
+    if pending:
+        transaction.on_commit(lambda: _enqueue_dispatch(pending), robust=True)
+    return rows
+
+
+def _enqueue_dispatch(event_ids: list[str]) -> None:
+    from hexabuilders.tasks import dispatch_event_task, dispatch_events_task
 
     try:
-        dispatch_event_task.delay(str(event_id))
+        if len(event_ids) == 1:
+            dispatch_event_task.delay(event_ids[0])
+        else:
+            dispatch_events_task.delay(event_ids)
     except Exception:
         # The broker being down must not fail a request whose data already committed.
-        logger.warning("event %s not queued; the relay will dispatch it", event_id, exc_info=True)
+        logger.warning(
+            "events %s not queued; the relay will dispatch them", event_ids, exc_info=True
+        )
 
 
 def dispatch_event(event_id) -> int:

@@ -191,3 +191,25 @@ def test_pacing_reports_spend_today():
     pacing = budgets.pacing(campaign, now=now)
     assert pacing.spent_today == Decimal("100.00")
     assert pacing.daily_cap == Decimal("500.00")
+
+
+def test_reserve_campaign_total_refusal_takes_back_partner_counters():
+    campaign, enrollment, _link = active_campaign_with_link(total_budget="150.00")
+    _reserve(campaign, enrollment)
+    refused = _reserve(campaign, enrollment)
+    enrollment.refresh_from_db()
+    assert (refused.scope, enrollment.spent) == ("campaign_total", Decimal("100.00"))
+
+
+def test_reserve_campaign_total_refusal_takes_back_partner_day():
+    campaign, enrollment, _link = active_campaign_with_link(total_budget="150.00")
+    _reserve(campaign, enrollment)
+    _reserve(campaign, enrollment)
+    assert _daily(campaign, f"partner:{enrollment.partner_id}") == Decimal("100.00")
+
+
+def test_reserve_campaign_total_refusal_takes_back_campaign_day():
+    campaign, enrollment, _link = active_campaign_with_link(total_budget="150.00")
+    _reserve(campaign, enrollment)
+    _reserve(campaign, enrollment)
+    assert _daily(campaign) == Decimal("100.00")

@@ -1,8 +1,10 @@
 import datetime as dt
 import io
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -215,3 +217,20 @@ def test_fold_task_returns_rows_folded(link):
     add_conversion(link, at=HOUR)
 
     assert fold_metrics_task.delay().get() == 2
+
+
+def test_schedule_fold_skips_the_cache_while_its_own_task_is_pending(settings, link):
+    settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = 30
+    ingestion.schedule_fold()
+    cache.delete(ingestion.DEBOUNCE_CACHE_KEY)
+
+    assert ingestion.schedule_fold() is False
+
+
+def test_schedule_fold_waits_for_a_task_queued_by_another_process(settings, link):
+    settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = 30
+    cache.set(ingestion.DEBOUNCE_CACHE_KEY, time.time() + 30, timeout=30)
+    ingestion.schedule_fold()
+    cache.delete(ingestion.DEBOUNCE_CACHE_KEY)
+
+    assert ingestion.schedule_fold() is False

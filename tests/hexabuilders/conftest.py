@@ -97,6 +97,18 @@ def outbox_registry():
         yield registry
 
 
+@pytest.fixture
+def worker_registry():
+    """Yield the registry as a worker started with the test handlers sees it; undo after.
+
+    The publishing process must know the subscription too: events that no handler
+    subscribes to are stored already dispatched and never reach a worker.
+    """
+    with registry.temporary_changes():
+        outbox_handlers.install()
+        yield registry
+
+
 @pytest.fixture(scope="session")
 def _effects_table(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -12,9 +12,10 @@ import time
 import pytest
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hexabuilders.events import publish
+from hexabuilders.events import publish, publish_many
 from hexabuilders.events.outbox import (
     dispatch_event,
     relay_outbox,
@@ -277,3 +278,39 @@ def test_concurrent_relays_run_each_handler_once(outbox_registry, effects):
     assert effects.count_effects() == 80
     assert HandlerDelivery.objects.filter(status=Status.SUCCEEDED).count() == 80
     assert OutboxEvent.objects.filter(dispatched_at__isnull=True).count() == 0
+
+
+def test_publish_without_subscribers_is_stored_dispatched(outbox_registry, effects):
+    event = publish_pinged()
+    event.refresh_from_db()
+
+    assert event.dispatched_at == event.occurred_at
+
+
+def test_publish_without_subscribers_leaves_nothing_for_the_relay(outbox_registry, effects):
+    publish_pinged()
+
+    result = relay_outbox(now=after_any_retry_delay())
+
+    assert result.events_dispatched == 0
+
+
+def test_publish_many_dispatches_every_event_once(outbox_registry, effects):
+    @outbox_registry.subscribe(PINGED.name)
+    def on_pinged(event):
+        effects.record_effect(event.id, "on_pinged")
+
+    with transaction.atomic():
+        events = publish_many(
+            [(PINGED.name, 7, {"note": "first"}), (PINGED.name, 8, {"note": "second"})]
+        )
+
+    assert effects.count_effects(handler="on_pinged") == len(events)
+
+
+def test_publish_many_writes_the_rows_in_one_statement(outbox_registry, effects):
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        publish_many([(PINGED.name, 7, {"note": "first"}), (PINGED.name, 8, {"note": "second"})])
+
+    inserts = [query for query in queries if query["sql"].startswith("INSERT")]
+    assert len(inserts) == 1

@@ -39,7 +39,7 @@ def delivered(effects, event: OutboxEvent) -> bool:
     return effects.count_effects(event_id=event.pk, handler=WORKER_HANDLER) == 1
 
 
-def test_worker_delivers_published_event(outbox_registry, effects, start_worker, private_redis):
+def test_worker_delivers_published_event(worker_registry, effects, start_worker, private_redis):
     worker = start_worker(redis_url=private_redis.url)
 
     with publishing_to(private_redis.url):
@@ -52,7 +52,7 @@ def test_worker_delivers_published_event(outbox_registry, effects, start_worker,
     assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is not None
 
 
-def test_publish_survives_broker_outage(outbox_registry, effects, start_worker, private_redis):
+def test_publish_survives_broker_outage(worker_registry, effects, start_worker, private_redis):
     with publishing_to(private_redis.url):
         # Queued while the broker is up, then lost with it: Redis keeps no data here.
         queued = publish_pinged("queued before the outage")

@@ -65,27 +65,26 @@ def reserve(
     """
     if payout <= 0:
         return None
-    taken: list[tuple[str, int | None]] = []
-    refused = None
+    counters = ["campaign_day", "campaign"]
     if enrollment is not None:
-        partner_id = enrollment.partner_id
-        if not _add_to_total(Enrollment, enrollment.pk, payout):
-            refused = _total_refusal(Enrollment, enrollment.pk, "partner_total", partner_id)
-        elif not _add_to_day(campaign.pk, partner_scope(partner_id), day, payout, enrollment):
-            taken.append(("enrollment", enrollment.pk))
-            refused = _day_refusal(campaign.pk, day, enrollment)
-        else:
-            taken += [("enrollment", enrollment.pk), ("partner_day", partner_id)]
-    if refused is None:
-        if not _add_to_day(campaign.pk, CAMPAIGN_SCOPE, day, payout, campaign):
-            refused = _day_refusal(campaign.pk, day, campaign)
-        elif not _add_to_total(Campaign, campaign.pk, payout):
-            taken.append(("campaign_day", None))
-            refused = _total_refusal(Campaign, campaign.pk, "campaign_total", None)
-        else:
-            return None
-    _take_back(campaign.pk, day, payout, taken)
-    return refused
+        counters = ["enrollment", "partner_day", *counters]
+    # A payout above a daily cap can never fit, so that counter refuses before any SQL.
+    refusing = None
+    for position, counter in enumerate(counters):
+        owner = {"partner_day": enrollment, "campaign_day": campaign}.get(counter)
+        if owner is not None and owner.daily_budget is not None and payout > owner.daily_budget:
+            counters, refusing = counters[:position], counter
+            break
+    added = 0
+    if counters:
+        add = _add_in_one_statement if connection.vendor == "postgresql" else _add_one_by_one
+        added = add(campaign, enrollment, payout, day, counters)
+    if added < len(counters):
+        refusing = counters[added]
+    if refusing is None:
+        return None
+    _take_back(campaign.pk, enrollment, day, payout, counters[:added])
+    return _refusal(refusing, campaign, enrollment, day)
 
 
 def release(
@@ -94,29 +93,126 @@ def release(
     """Take ``payout`` back from every counter that ``reserve`` added it to on ``day``."""
     if payout <= 0:
         return
-    counters: list[tuple[str, int | None]] = [("campaign_day", None), ("campaign", campaign_id)]
+    counters = ["campaign_day", "campaign"]
     if enrollment is not None:
-        counters = [
-            ("enrollment", enrollment.pk),
-            ("partner_day", enrollment.partner_id),
-            *counters,
-        ]
-    _take_back(campaign_id, day, payout, counters)
+        counters = ["enrollment", "partner_day", *counters]
+    _take_back(campaign_id, enrollment, day, payout, counters)
 
 
 def _take_back(
-    campaign_id: int, day: dt.date, payout: Decimal, counters: list[tuple[str, int | None]]
+    campaign_id: int,
+    enrollment: Enrollment | None,
+    day: dt.date,
+    payout: Decimal,
+    counters: list[str],
 ) -> None:
-    for counter, key in counters:
+    for counter in counters:
         if counter == "enrollment":
-            Enrollment.objects.filter(pk=key).update(spent=F("spent") - payout)
+            Enrollment.objects.filter(pk=enrollment.pk).update(spent=F("spent") - payout)
         elif counter == "campaign":
-            Campaign.objects.filter(pk=key).update(spent=F("spent") - payout)
+            Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") - payout)
         else:
-            scope = CAMPAIGN_SCOPE if counter == "campaign_day" else partner_scope(key)
+            scope = (
+                CAMPAIGN_SCOPE
+                if counter == "campaign_day"
+                else partner_scope(enrollment.partner_id)
+            )
             DailySpend.objects.filter(campaign_id=campaign_id, scope=scope, day=day).update(
                 spent=F("spent") - payout
             )
+
+
+def _add_one_by_one(
+    campaign: Campaign,
+    enrollment: Enrollment | None,
+    payout: Decimal,
+    day: dt.date,
+    counters: list[str],
+) -> int:
+    """Add ``payout`` to ``counters`` in order until one refuses; return how many took it."""
+    for added, counter in enumerate(counters):
+        if counter == "enrollment":
+            took = _add_to_total(Enrollment, enrollment.pk, payout)
+        elif counter == "partner_day":
+            took = _add_to_day(
+                campaign.pk, partner_scope(enrollment.partner_id), day, payout, enrollment
+            )
+        elif counter == "campaign_day":
+            took = _add_to_day(campaign.pk, CAMPAIGN_SCOPE, day, payout, campaign)
+        else:
+            took = _add_to_total(Campaign, campaign.pk, payout)
+        if not took:
+            return added
+    return len(counters)
+
+
+def _add_in_one_statement(
+    campaign: Campaign,
+    enrollment: Enrollment | None,
+    payout: Decimal,
+    day: dt.date,
+    counters: list[str],
+) -> int:
+    """Do what ``_add_one_by_one`` does in one PostgreSQL statement, saving three round trips.
+
+    Each data-modifying CTE reads the previous one, so it only runs once the previous
+    counter took the payout, and the outer SELECT reads them in order, which keeps
+    the lock order of ``_add_one_by_one``.
+    """
+    quote_name = connection.ops.quote_name
+    daily = quote_name(DailySpend._meta.db_table)
+    params: dict = {"payout": payout, "campaign": campaign.pk, "day": day}
+    steps: list[tuple[str, str]] = []
+    source = ""
+    for counter in counters:
+        if counter in ("enrollment", "campaign"):
+            model = Enrollment if counter == "enrollment" else Campaign
+            params[f"{counter}_id"] = enrollment.pk if counter == "enrollment" else campaign.pk
+            guard = f" AND EXISTS (SELECT 1 FROM {source})" if source else ""
+            sql = (
+                f"UPDATE {quote_name(model._meta.db_table)} SET spent = spent + %(payout)s "
+                f"WHERE id = %({counter}_id)s{guard} "
+                "AND (total_budget IS NULL OR spent + %(payout)s <= total_budget) RETURNING id"
+            )
+        else:
+            owner = enrollment if counter == "partner_day" else campaign
+            params[f"{counter}_scope"] = (
+                partner_scope(enrollment.partner_id) if counter == "partner_day" else CAMPAIGN_SCOPE
+            )
+            params[f"{counter}_cap"] = owner.daily_budget
+            sql = (
+                f"INSERT INTO {daily} AS counter (campaign_id, scope, day, spent) "
+                f"SELECT %(campaign)s, %({counter}_scope)s, %(day)s, %(payout)s"
+                f"{f' FROM {source}' if source else ''} "
+                "ON CONFLICT (campaign_id, scope, day) DO UPDATE "
+                "SET spent = counter.spent + EXCLUDED.spent "
+                f"WHERE CAST(%({counter}_cap)s AS numeric) IS NULL "
+                f"OR counter.spent + EXCLUDED.spent <= CAST(%({counter}_cap)s AS numeric) "
+                "RETURNING id"
+            )
+        steps.append((f"added_{counter}", sql))
+        source = f"added_{counter}"
+    ctes = ", ".join(f"{name} AS ({sql})" for name, sql in steps)
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {name})" for name, _sql in steps)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} SELECT {counts}", params)
+        return sum(cursor.fetchone())
+
+
+def _refusal(
+    counter: str, campaign: Campaign, enrollment: Enrollment | None, day: dt.date
+) -> CapReached:
+    if counter == "enrollment":
+        spent, cap = Enrollment.objects.values_list("spent", "total_budget").get(pk=enrollment.pk)
+        return CapReached("partner_total", enrollment.partner_id, spent, cap)
+    if counter == "campaign":
+        spent, cap = Campaign.objects.values_list("spent", "total_budget").get(pk=campaign.pk)
+        return CapReached("campaign_total", None, spent, cap)
+    if counter == "partner_day":
+        spent = _day_spent(campaign.pk, partner_scope(enrollment.partner_id), day)
+        return CapReached("partner_daily", enrollment.partner_id, spent, enrollment.daily_budget)
+    spent = _day_spent(campaign.pk, CAMPAIGN_SCOPE, day)
+    return CapReached("campaign_daily", None, spent, campaign.daily_budget)
 
 
 def _add_to_total(model: type[Campaign] | type[Enrollment], pk: int, payout: Decimal) -> bool:
@@ -157,27 +253,6 @@ def _add_to_day(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
-
-
-def _total_refusal(
-    model: type[Campaign] | type[Enrollment], pk: int, scope: str, partner_id: int | None
-) -> CapReached:
-    spent, cap = model.objects.filter(pk=pk).values_list("spent", "total_budget").get()
-    return CapReached(scope, partner_id, spent, cap)
-
-
-def _day_refusal(campaign_id: int, day: dt.date, owner: Campaign | Enrollment) -> CapReached:
-    if isinstance(owner, Enrollment):
-        scope_name, scope, partner_id = (
-            "partner_daily",
-            partner_scope(owner.partner_id),
-            owner.partner_id,
-        )
-    else:
-        scope_name, scope, partner_id = "campaign_daily", CAMPAIGN_SCOPE, None
-    return CapReached(
-        scope_name, partner_id, _day_spent(campaign_id, scope, day), owner.daily_budget
-    )
 
 
 def _day_spent(campaign_id: int, scope: str, day: dt.date) -> Decimal:

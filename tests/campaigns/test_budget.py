@@ -13,6 +13,14 @@ pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 2)
 
 
+@pytest.fixture(autouse=True, params=["native", "one_by_one"])
+def adding(request, monkeypatch):
+    """Run every test with the database's own way of adding and with the portable one."""
+    if request.param == "one_by_one":
+        monkeypatch.setattr(budgets, "_add_in_one_statement", budgets._add_one_by_one)
+    return request.param
+
+
 def _reserve(campaign, enrollment=None, payout="100.00", day=DAY):
     campaign.refresh_from_db()
     if enrollment is not None:

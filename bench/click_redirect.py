@@ -27,30 +27,28 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 import redis
+from harness import (
+    PG_ADMIN_URL,
+    PYTHON,
+    ROOT,
+    cpu_seconds,
+    free_port,
+    median,
+    parse_wrk,
+    serving,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DATABASE_NAME = "hexa_bench_click_redirect"
 USER_AGENT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _environment(redis_url: str, recording: str, *, synchronous: bool = False) -> dict[str, str]:
@@ -117,48 +115,7 @@ def _run_django(code: str, environ: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the server exited during start-up")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not listen on port {port} within {timeout} s")
-
-
-@contextlib.contextmanager
-def _serving(environ: dict[str, str], port: int):
-    logs = open(ROOT / "var" / f"bench-click-{port}.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
-         "hexabuilders.asgi:application"],
-        env=environ, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    worker = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "hexabuilders", "worker", "-Q", "ingest",
-         "-c", "1", "--pool", "solo", "--loglevel", "WARNING"],
-        env=environ, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        _wait_for_port(port, server)
-        yield (server.pid, worker.pid)
-    finally:
-        for process in (server, worker):
-            process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        logs.close()
-
-
 # Load generation --------------------------------------------------------------
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
 def _drive_with_wrk(url: str, seconds: int, connections: int) -> tuple[float, float, int]:
@@ -167,13 +124,10 @@ def _drive_with_wrk(url: str, seconds: int, connections: int) -> tuple[float, fl
          f"User-Agent: {USER_AGENT}", url],
         capture_output=True, text=True, timeout=seconds + 30, check=True,
     ).stdout  # fmt: skip
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output).groups()
-    total = int(re.search(r"(\d+) requests in", output).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    rate, p99, total, errors = parse_wrk(output)
     if errors:
-        raise RuntimeError(f"{errors.group(1)} responses were errors:\n{output}")
-    return rate, float(value) * _UNITS[unit], total
+        raise RuntimeError(f"{errors} responses were errors:\n{output}")
+    return rate, p99, total
 
 
 async def _connection_loop(port: int, path: str, deadline: float, latencies: list[float]):
@@ -231,14 +185,6 @@ def _drive(url: str, seconds: int, connections: int) -> tuple[float, float, int]
 # Main -------------------------------------------------------------------------
 
 
-def _cpu_seconds(pids) -> float:
-    ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 # Name: (URL prefix, HEXA_CLICK_RECORDING, HEXA_CLICK_SYNCHRONOUS_COMMIT).
 SIDES = {
     "bare": ("/bare/", "insert", False),
@@ -246,12 +192,6 @@ SIDES = {
     "insert-async": ("/t/", "insert", False),
     "buffer": ("/t/", "buffer", False),
 }
-
-
-def _median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _measure_all(code, redis_url, secret_key, args) -> dict[str, tuple[float, float, float]]:
@@ -266,21 +206,23 @@ def _measure_all(code, redis_url, secret_key, args) -> dict[str, tuple[float, fl
         for name, (prefix, recording, synchronous) in SIDES.items():
             environ = _environment(redis_url, recording, synchronous=synchronous)
             environ["HEXA_SECRET_KEY"] = secret_key
-            port = _free_port()
-            pids = stack.enter_context(_serving(environ, port))
+            port = free_port()
+            pids = stack.enter_context(
+                serving(environ, port, log_name=f"bench-click-{port}", workers=("ingest",))
+            )
             servers[name] = (f"http://127.0.0.1:{port}{prefix}{code}", pids)
         for url, _pids in servers.values():
             _drive(url, args.warmup, args.connections)
         samples = {name: [] for name in servers}
         for _round in range(args.rounds):
             for name, (url, pids) in servers.items():
-                cpu_before = _cpu_seconds(pids)
+                cpu_before = cpu_seconds(pids)
                 rate, p99, total = _drive(url, args.seconds, args.connections)
-                cpu_ms = (_cpu_seconds(pids) - cpu_before) * 1000 / max(total, 1)
+                cpu_ms = (cpu_seconds(pids) - cpu_before) * 1000 / max(total, 1)
                 samples[name].append((rate, p99, cpu_ms))
         time.sleep(3)  # let the last buffer flush and fold run
     return {
-        name: tuple(_median([sample[i] for sample in rows]) for i in range(3))
+        name: tuple(median([sample[i] for sample in rows]) for i in range(3))
         for name, rows in samples.items()
     }
 

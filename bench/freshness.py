@@ -25,29 +25,23 @@ the private Redis server it started.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import math
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from harness import PG_ADMIN_URL, PYTHON, ROOT, free_port, serving, wait_for_port
 from websockets.sync.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DATABASE_NAME = "hexa_bench_freshness"
 TARGET_P95_SECONDS = 2.0
 
@@ -87,12 +81,6 @@ print(json.dumps({"campaign": campaign.pk, "secret": campaign.postback_secret,
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _environment(redis_url: str, fold_debounce: int) -> dict[str, str]:
     environ = {
         key: value
@@ -123,66 +111,6 @@ def _recreate_database(*, create: bool) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
         if create:
             connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the server exited during start-up")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not listen on port {port} within {timeout} s")
-
-
-@contextlib.contextmanager
-def _serving(environ: dict[str, str], port: int):
-    logs = open(ROOT / "var" / "bench-freshness.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
-         "hexabuilders.asgi:application"],
-        env=environ, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    # One worker per queue, so event dispatches on ``default`` never queue ahead of a fold.
-    workers = [
-        subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/celery"),
-                "-A",
-                "hexabuilders",
-                "worker",
-                "-Q",
-                queue,
-                "-c",
-                "1",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "-n",
-                f"{queue}@127.0.0.1",
-            ],
-            env=environ,
-            cwd=ROOT,
-            stdout=logs,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        for queue in ("ingest", "default")
-    ]
-    try:
-        _wait_for_port(port, server)
-        yield
-    finally:
-        for process in (server, *workers):
-            process.send_signal(signal.SIGTERM)
-        for process in (server, *workers):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        logs.close()
 
 
 class Viewer(threading.Thread):
@@ -347,14 +275,14 @@ def main() -> int:
         parser.error("the phases must stay within 180 s together")
 
     (ROOT / "var").mkdir(exist_ok=True)
-    redis_port = _free_port()
+    redis_port = free_port()
     # A private Redis server, so the flushes never touch another run's data.
     redis_server = subprocess.Popen(
         ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    _wait_for_port(redis_port, redis_server)
+    wait_for_port(redis_port, redis_server)
     _recreate_database(create=True)
     stop = threading.Event()
     try:
@@ -367,8 +295,9 @@ def main() -> int:
             env=environ, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
         )  # fmt: skip
         seeded = json.loads(seed.stdout.strip().splitlines()[-1])
-        port = _free_port()
-        with _serving(environ, port):
+        port = free_port()
+        # One worker per queue, so event dispatches on ``default`` never queue ahead of a fold.
+        with serving(environ, port, log_name="bench-freshness", workers=("ingest", "default")):
             viewers = [
                 Viewer(port, seeded["campaign"], seeded["session"], stop)
                 for _ in range(args.viewers)

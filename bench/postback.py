@@ -25,20 +25,23 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from pathlib import Path
 
 import psycopg
 import redis
+from harness import (
+    PG_ADMIN_URL,
+    PYTHON,
+    ROOT,
+    cpu_seconds,
+    free_port,
+    median,
+    parse_wrk,
+    serving,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DATABASE_NAME = "hexa_bench_postback"
 TARGET_RATIO = 0.50
 
@@ -103,12 +106,6 @@ end
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _environment(redis_url: str) -> dict[str, str]:
     environ = {
         key: value
@@ -125,6 +122,7 @@ def _environment(redis_url: str) -> dict[str, str]:
             "HEXA_HSTS_SECONDS": "0",
             "HEXA_IGNORE_DOTENV": "true",
             "HEXA_LOG_LEVEL": "WARNING",
+            "HEXA_DATABASE_POOL": "true",
             "DJANGO_SETTINGS_MODULE": "postback_settings",
             "PYTHONPATH": f"{ROOT / 'bench'}{os.pathsep}{ROOT}",
         }
@@ -153,52 +151,6 @@ def _run_django(code: str, environ: dict[str, str], *args: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the server exited during start-up")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not listen on port {port} within {timeout} s")
-
-
-@contextlib.contextmanager
-def _serving(environ: dict[str, str], port: int, *, with_worker: bool):
-    logs = open(ROOT / "var" / f"bench-postback-{port}.log", "w")  # noqa: SIM115
-    processes = []
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
-         "hexabuilders.asgi:application"],
-        env=environ, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    processes.append(server)
-    if with_worker:
-        worker = subprocess.Popen(
-            [str(ROOT / ".venv/bin/celery"), "-A", "hexabuilders", "worker", "-Q",
-             "default,ingest", "-c", "1", "--pool", "solo", "--loglevel", "WARNING"],
-            env=environ, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        processes.append(worker)
-    try:
-        _wait_for_port(port, server)
-        yield
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        logs.close()
-
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
-
-
 def _drive(url: str, requests_path: str, start: int, *, seconds: int, connections: int):
     """Run wrk against ``url``; return (requests per second, p99 ms, requests, errors)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -211,35 +163,59 @@ def _drive(url: str, requests_path: str, start: int, *, seconds: int, connection
         ).stdout  # fmt: skip
     finally:
         os.unlink(script.name)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output).groups()
-    total = int(re.search(r"(\d+) requests in", output).group(1))
-    return rate, float(value) * _UNITS[unit], total, int(errors.group(1)) if errors else 0
+    return parse_wrk(output)
 
 
-def _measure(name, environ, path, requests_path, *, seconds, connections, warmup, with_worker):
-    port = _free_port()
-    with _serving(environ, port, with_worker=with_worker):
-        url = f"http://127.0.0.1:{port}{path}"
-        _rate, _p99, warmed, _errors = _drive(
-            url, requests_path, 0, seconds=warmup, connections=connections
-        )
-        rate, p99, total, errors = _drive(
-            url, requests_path, warmed, seconds=seconds, connections=connections
-        )
-    print(  # noqa: T201
-        f"{name:<20} {rate:>9.1f} req/s   p99 {p99:>7.2f} ms   ({total} requests, {errors} errors)"
-    )
-    if errors > total // 100:
-        # The server log names the cause, such as PostgreSQL refusing more connections.
-        raise RuntimeError(f"{errors} of {total} responses were errors; see var/bench-postback-*")
-    return rate, p99, warmed + total
+def _measure(environ, requests_path, args) -> dict[str, list[tuple[float, float, float]]]:
+    """Serve both sides at once and load them in turn, round after round.
+
+    Interleaving the rounds spreads a burst of load from other processes over both
+    sides instead of one. Each round returns requests per second, p99 latency and the
+    CPU milliseconds per request of the side's daphne process and Celery worker.
+    """
+    workers = () if args.no_worker else ("default,ingest",)
+    sent = {"bare": 0, "postback": 0}
+    samples: dict[str, list] = {"bare": [], "postback": []}
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        for name, path in (("bare", "/bare-postback"), ("postback", "/postback")):
+            port = free_port()
+            pids = stack.enter_context(
+                serving(environ, port, log_name=f"bench-postback-{name}", workers=workers)
+            )
+            servers[name] = (f"http://127.0.0.1:{port}{path}", pids)
+        for name, (url, _pids) in servers.items():
+            _rate, _p99, total, _errors = _drive(
+                url, requests_path, 0, seconds=args.warmup, connections=args.connections
+            )
+            sent[name] += total
+        for _round in range(args.rounds):
+            for name, (url, pids) in servers.items():
+                cpu_before = cpu_seconds(pids)
+                rate, p99, total, errors = _drive(
+                    url, requests_path, sent[name], seconds=args.seconds,
+                    connections=args.connections,
+                )  # fmt: skip
+                cpu_ms = (cpu_seconds(pids) - cpu_before) * 1000 / max(total, 1)
+                sent[name] += total
+                print(  # noqa: T201
+                    f"  {name:<9} {rate:>8.1f} req/s   p99 {p99:>7.2f} ms   "
+                    f"CPU {cpu_ms:>6.2f} ms/request   ({total} requests, {errors} errors)"
+                )
+                if errors > total // 100:
+                    # The server log names the cause, such as PostgreSQL refusing connections.
+                    raise RuntimeError(
+                        f"{errors} of {total} responses were errors; see var/bench-postback-*"
+                    )
+                samples[name].append((rate, p99, cpu_ms))
+    samples["sent"] = sent["postback"]
+    return samples
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per side")
+    parser.add_argument("--seconds", type=int, default=5, help="measured seconds per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over both sides")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds per side")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
     parser.add_argument(
@@ -249,17 +225,16 @@ def main() -> int:
     parser.add_argument(
         "--no-worker",
         action="store_true",
-        help="start no Celery worker: queued events and folds wait in Redis until cleanup",
+        help="start no Celery workers: queued events and folds wait in Redis until cleanup",
     )
     args = parser.parse_args()
     if not re.match(r"redis://(127\.0\.0\.1|localhost)[:/]", args.redis_url):
         parser.error("--redis-url must point at 127.0.0.1")
     if not shutil.which("wrk"):
         parser.error("wrk is required: install it (apt-get install wrk) and run again")
-    if args.seconds + args.warmup > 120:
-        parser.error("--seconds plus --warmup must stay within 120 s")
+    if args.seconds * args.rounds + args.warmup > 120:
+        parser.error("--seconds times --rounds plus --warmup must stay within 120 s")
 
-    (ROOT / "var").mkdir(exist_ok=True)
     redis.Redis.from_url(args.redis_url).flushdb()
     _recreate_database(create=True)
     requests_file = tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False)  # noqa: SIM115
@@ -271,28 +246,25 @@ def main() -> int:
         )
         _run_django(_SEED, environ, str(args.requests), requests_file.name)
         print(  # noqa: T201
-            f"load: wrk, {args.connections} connections, {args.seconds} s per side after "
-            f"{args.warmup} s of warm-up, one daphne process, "
-            f"{'no' if args.no_worker else 'one'} Celery worker, "
-            f"{os.cpu_count()} CPUs"
+            f"load: wrk, {args.connections} connections, {args.rounds} rounds of {args.seconds} s "
+            f"per side after {args.warmup} s of warm-up, one daphne process and "
+            f"{'no' if args.no_worker else 'one'} Celery worker per side, "
+            f"{os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}"
         )
-        options = {
-            "seconds": args.seconds,
-            "connections": args.connections,
-            "warmup": args.warmup,
-            "with_worker": not args.no_worker,
-        }
-        bare = _measure("bare POST view", environ, "/bare-postback", requests_file.name, **options)
-        postback = _measure("signed postback", environ, "/postback", requests_file.name, **options)
+        samples = _measure(environ, requests_file.name, args)
         stored, approved, spent = _run_django(_COUNT, environ).split()
-        replayed = max(postback[2] - args.requests, 0)
+        replayed = max(samples["sent"] - args.requests, 0)
         print(  # noqa: T201
             f"conversions stored: {stored} ({approved} approved, spend {spent}); "
             f"requests replayed as duplicates: {replayed}"
         )
+        bare = [median([sample[i] for sample in samples["bare"]]) for i in range(3)]
+        postback = [median([sample[i] for sample in samples["postback"]]) for i in range(3)]
         print(  # noqa: T201
-            f"throughput ratio {postback[0] / bare[0]:.2f} (target >= {TARGET_RATIO:.2f}), "
-            f"p99 ratio {postback[1] / bare[1]:.2f}"
+            f"median throughput ratio {postback[0] / bare[0]:.2f} (target >= {TARGET_RATIO:.2f}), "
+            f"p99 ratio {postback[1] / bare[1]:.2f}, "
+            f"CPU per request {postback[2] / bare[2]:.2f} x bare; "
+            f"load average after {os.getloadavg()[0]:.1f}"
         )
     finally:
         os.unlink(requests_file.name)

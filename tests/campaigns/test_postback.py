@@ -5,6 +5,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -639,3 +641,58 @@ def test_release_held_without_room_changes_nothing(client):
 
     assert postbacks.release_held(campaign=campaign) == []
     assert Conversion.objects.filter(status="held").count() == 1
+
+
+# Reading before writing
+
+
+def test_load_postback_rows_unknown_campaign_is_none():
+    assert postbacks.load_postback_rows(987654321, None, timezone.now()) is None
+
+
+def test_load_postback_rows_finds_the_click(setup):
+    campaign, _enrollment, link = setup
+    click = old_click(link)
+
+    loaded = postbacks.load_postback_rows(campaign.pk, click.pk, timezone.now())
+
+    assert loaded.click == click
+
+
+def test_load_postback_rows_finds_the_links_enrollment(setup):
+    campaign, enrollment, link = setup
+
+    loaded = postbacks.load_postback_rows(campaign.pk, old_click(link).pk, timezone.now())
+
+    assert loaded.enrollment == enrollment
+
+
+def test_load_postback_rows_ignores_another_campaigns_click(setup):
+    _campaign, _enrollment, link = setup
+    other, _other_enrollment, _other_link = active_campaign_with_link()
+
+    loaded = postbacks.load_postback_rows(other.pk, old_click(link).pk, timezone.now())
+
+    assert loaded.click is None
+
+
+def test_load_postback_rows_counts_todays_conversions_from_the_ip(client, setup):
+    campaign, _enrollment, link = setup
+    for number in range(2):
+        click = old_click(link, ip_hash="a" * 64)
+        send_token(client, campaign, transaction_id=f"IP-{number}", click_id=click.pk)
+
+    loaded = postbacks.load_postback_rows(campaign.pk, click.pk, timezone.now())
+
+    assert loaded.same_ip_today == 2
+
+
+def test_postback_reads_everything_it_needs_in_one_query(client, setup):
+    campaign, _enrollment, link = setup
+    click = old_click(link)
+
+    with CaptureQueriesContext(connection) as queries:
+        send_token(client, campaign, transaction_id="ONE-READ", click_id=click.pk)
+
+    selects = [query for query in queries if query["sql"].startswith("SELECT")]
+    assert len(selects) == 1

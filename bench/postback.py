@@ -191,16 +191,19 @@ def _measure(environ, requests_path, args) -> dict[str, list[tuple[float, float,
             sent[name] += total
         for _round in range(args.rounds):
             for name, (url, pids) in servers.items():
-                cpu_before = cpu_seconds(pids)
+                server_before, workers_before = cpu_seconds(pids[:1]), cpu_seconds(pids[1:])
                 rate, p99, total, errors = _drive(
                     url, requests_path, sent[name], seconds=args.seconds,
                     connections=args.connections,
                 )  # fmt: skip
-                cpu_ms = (cpu_seconds(pids) - cpu_before) * 1000 / max(total, 1)
+                server_ms = (cpu_seconds(pids[:1]) - server_before) * 1000 / max(total, 1)
+                workers_ms = (cpu_seconds(pids[1:]) - workers_before) * 1000 / max(total, 1)
+                cpu_ms = server_ms + workers_ms
                 sent[name] += total
                 print(  # noqa: T201
-                    f"  {name:<9} {rate:>8.1f} req/s   p99 {p99:>7.2f} ms   "
-                    f"CPU {cpu_ms:>6.2f} ms/request   ({total} requests, {errors} errors)"
+                    f"  {name:<9} {rate:>8.1f} req/s   p99 {p99:>7.2f} ms   CPU ms/request "
+                    f"{server_ms:>6.2f} daphne + {workers_ms:>5.2f} worker   "
+                    f"({total} requests, {errors} errors)"
                 )
                 if errors > total // 100:
                     # The server log names the cause, such as PostgreSQL refusing connections.

@@ -20,6 +20,7 @@ amount or currency is rejected with 409 and logged, leaving the row untouched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -360,19 +361,13 @@ class PostbackRows:
     same_ip_today: int  # conversions of the campaign today from the click's IP hash
 
 
-def load_postback_rows(
-    campaign_id: int, click_id: uuid.UUID | None, now: dt.datetime
-) -> PostbackRows | None:
-    """Read the campaign, the click, its link's enrollment and the same-IP count at once.
-
-    Returns None when no campaign has ``campaign_id``; ``click`` is None when the
-    campaign has no click ``click_id``. The day of the count is the spend day of ``now``.
-    """
+@functools.cache
+def _postback_rows_sql(vendor: str) -> str:
     quote_name = connection.ops.quote_name
     models = (Campaign, Click, Conversion, Enrollment)
     table = {model: quote_name(model._meta.db_table) for model in models}
     link_table = quote_name(Click._meta.get_field("link").related_model._meta.db_table)
-    sql = (
+    return (
         f"SELECT {rows.columns(Campaign, 'campaign')}, {rows.columns(Click, 'click')}, "
         f"{rows.columns(Enrollment, 'enrollment')}, "
         f"(SELECT COUNT(*) FROM {table[Conversion]} AS conversion "
@@ -384,6 +379,17 @@ def load_postback_rows(
         f"LEFT JOIN {table[Enrollment]} AS enrollment ON enrollment.id = link.enrollment_id "
         "WHERE campaign.id = %s"
     )
+
+
+def load_postback_rows(
+    campaign_id: int, click_id: uuid.UUID | None, now: dt.datetime
+) -> PostbackRows | None:
+    """Read the campaign, the click, its link's enrollment and the same-IP count at once.
+
+    Returns None when no campaign has ``campaign_id``; ``click`` is None when the
+    campaign has no click ``click_id``. The day of the count is the spend day of ``now``.
+    """
+    sql = _postback_rows_sql(connection.vendor)
     day_start = timezone.make_aware(
         dt.datetime.combine(budgets.spend_day(now), dt.time.min), timezone.get_current_timezone()
     )

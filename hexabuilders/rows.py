@@ -58,6 +58,11 @@ def columns(model: type[models.Model], alias: str) -> str:
 
     ``instance`` turns that many values of a fetched row back into an object.
     """
+    return _columns(model, alias, connection.vendor)
+
+
+@functools.cache
+def _columns(model: type[models.Model], alias: str, vendor: str) -> str:
     quote_name = connection.ops.quote_name
     return ", ".join(
         f"{quote_name(alias)}.{quote_name(field.column)}" for field in _fields(model, with_pk=True)
@@ -77,8 +82,12 @@ def instance(model: type[ModelT], values: Sequence) -> ModelT:
         for converter in converters:
             value = converter(value, column, connection)
         converted.append(value)
-    names = [field.attname for field in _fields(model, with_pk=True)]
-    return model.from_db(connection.alias, names, converted)
+    return model.from_db(connection.alias, _attnames(model), converted)
+
+
+@functools.cache
+def _attnames(model: type[models.Model]) -> list[str]:
+    return [field.attname for field in _fields(model, with_pk=True)]
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from functools import cached_property
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
 from django.db import models
@@ -33,6 +34,7 @@ from campaigns import selectors_admin, services
 from campaigns.models import Audience, Campaign, Click, Conversion, Enrollment, TrackingLink
 from campaigns.selectors_partner import tracking_url
 from hexabuilders.admin import ReadOnlyAdminMixin
+from hexabuilders.admin_guards import CheckedAutocompleteMixin, InputGuardsMixin, is_valid_value
 from partners.models import Partner
 
 BADGE_COLOURS = {
@@ -110,9 +112,15 @@ class AutocompleteListFilter(admin.SimpleListFilter):
         return True
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{f"{self.field_name}_id": self.value()})
-        return queryset
+        value = self.value()
+        if not value:
+            return queryset
+        # Django checks the values of its field filters but not of a SimpleListFilter,
+        # so an id such as "abc" would raise ValueError in the query.
+        target = self.model._meta.get_field(self.field_name).target_field
+        if not is_valid_value(target, value):
+            raise IncorrectLookupParameters(f"{self.parameter_name}={value!r} is not a valid id")
+        return queryset.filter(**{f"{self.field_name}_id": value})
 
     def widget_html(self) -> str:
         field = self.model._meta.get_field(self.field_name)
@@ -172,7 +180,7 @@ def _aware_midnight(value: str) -> str:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min)).isoformat()
 
 
-class BigTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BigTableAdmin(InputGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only list of a table with millions of rows."""
 
     paginator = EstimatedCountPaginator
@@ -208,7 +216,7 @@ class AudienceInline(admin.StackedInline):
     can_delete = False
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(CheckedAutocompleteMixin, admin.TabularInline):
     """Partners in the campaign. A row added here is an invitation, approved at once."""
 
     model = Enrollment
@@ -238,7 +246,7 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(InputGuardsMixin, admin.ModelAdmin):
     # Django 6 makes https the default scheme of typed addresses; use it already.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -557,7 +565,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(InputGuardsMixin, admin.ModelAdmin):
     list_display = ("__str__", "campaign", "partner", "status_column", "created_at", "decided_at")
     list_select_related = ("campaign", "partner")
     list_filter = ("status", CampaignListFilter, PartnerListFilter)
@@ -663,7 +671,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackingLink)
-class TrackingLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TrackingLinkAdmin(InputGuardsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "url_column", "campaign_column", "partner_column", "created_at")
     list_select_related = ("enrollment__campaign", "enrollment__partner")
     search_fields = ("=code", "enrollment__campaign__name", "enrollment__partner__legal_name")

@@ -9,12 +9,13 @@ from import_export.results import RowResult
 
 from campaigns.imports.resources import AD_SPEND_FORMATS, AdSpendResource
 from campaigns.models import AdSpend
+from hexabuilders.admin_guards import ImportExportGuardsMixin, InputGuardsMixin
 from partners.admin_forms import PartnerImportForm
 from partners.imports.formats import SpreadsheetFileError
 
 
 @admin.register(AdSpend)
-class AdSpendAdmin(ImportExportModelAdmin):
+class AdSpendAdmin(InputGuardsMixin, ImportExportGuardsMixin, ImportExportModelAdmin):
     resource_classes = [AdSpendResource]
     import_formats = AD_SPEND_FORMATS
     export_formats = AD_SPEND_FORMATS

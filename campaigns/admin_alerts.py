@@ -8,10 +8,11 @@ from django.utils.translation import ngettext
 
 from campaigns import alerts
 from campaigns.models import Alert, AlertRule
+from hexabuilders.admin_guards import InputGuardsMixin
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(InputGuardsMixin, admin.ModelAdmin):
     list_display = ("campaign", "metric", "threshold", "is_active")
     list_filter = ("metric", "is_active")
     list_select_related = ("campaign",)
@@ -20,7 +21,7 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(InputGuardsMixin, admin.ModelAdmin):
     list_display = ("hour", "campaign", "kind", "metric", "value", "expected", "acknowledged_at")
     list_filter = ("kind", "metric", ("acknowledged_at", admin.EmptyFieldListFilter))
     list_select_related = ("campaign",)

@@ -4,8 +4,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from hexabuilders.admin_guards import InputGuardsMixin
 from partners import services
-from partners.admin.guards import InputGuardsMixin
+from partners.admin.guards import TypedPhoneMixin
 from partners.models import ApiKey, PartnerContact, PartnerMember
 
 
@@ -95,7 +96,7 @@ class PartnerMemberAdmin(InputGuardsMixin, admin.ModelAdmin):
 
 
 @admin.register(PartnerContact)
-class PartnerContactAdmin(InputGuardsMixin, admin.ModelAdmin):
+class PartnerContactAdmin(TypedPhoneMixin, InputGuardsMixin, admin.ModelAdmin):
     list_display = ("name", "partner", "role", "email", "phone", "is_primary")
     list_select_related = ("partner",)
     list_filter = ("is_primary",)

@@ -26,8 +26,9 @@ from django_countries.filters import CountryFilter
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import RowResult
 
+from hexabuilders.admin_guards import InputGuardsMixin
 from partners import services
-from partners.admin.guards import InputGuardsMixin, TypedPhoneMixin
+from partners.admin.guards import TypedPhoneMixin
 from partners.admin_forms import (
     MemberInviteForm,
     PartnerAdminForm,
@@ -99,7 +100,7 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(InputGuardsMixin, ImportExportModelAdmin):
+class PartnerAdmin(TypedPhoneMixin, InputGuardsMixin, ImportExportModelAdmin):
     form = PartnerAdminForm
     list_display = (
         "name_column",

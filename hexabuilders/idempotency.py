@@ -81,11 +81,13 @@ def run_once(
     another fingerprint.
     """
     with transaction.atomic():
-        record, created = IdempotencyRecord.objects.get_or_create(
+        # The same statement finds and locks the record. A concurrent purge_expired
+        # either deletes it first, so a new record is created here, or waits for this
+        # transaction and then deletes the record only if it is still expired.
+        record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
             scope=scope, key=key, defaults={"fingerprint": fingerprint}
         )
         if not created:
-            record = IdempotencyRecord.objects.select_for_update().get(pk=record.pk)
             if record.created_at <= timezone.now() - RETENTION:
                 record.fingerprint = fingerprint
                 record.created_at = timezone.now()
@@ -107,10 +109,13 @@ def run_once(
         return IdempotentResponse(status, body, False)
 
 
-# TODO: run purge_expired from the beat schedule; until then expired records stay in
-# the table, harmless for correctness because run_once treats them as absent.
 def purge_expired(*, now: dt.datetime | None = None) -> int:
-    """Delete records older than ``RETENTION`` and return how many were deleted."""
+    """Delete records older than ``RETENTION`` and return how many were deleted.
+
+    The beat job ``purge-idempotency-records`` runs this every hour. Until it runs,
+    ``run_once`` treats an expired record as absent, so a late purge only leaves rows
+    in the table.
+    """
     cutoff = (now or timezone.now()) - RETENTION
     deleted, _detail = IdempotencyRecord.objects.filter(created_at__lte=cutoff).delete()
     return deleted

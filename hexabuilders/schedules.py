@@ -10,6 +10,9 @@ from django.conf import settings
 from hexabuilders.celery import app
 
 RELAY_INTERVAL_SECONDS = 30
+# Idempotency records expire after idempotency.RETENTION (24 hours), and an hourly
+# purge keeps each delete small.
+IDEMPOTENCY_PURGE_SCHEDULE = crontab(minute=35)
 FOLD_INTERVAL_SECONDS = 5
 CAMPAIGN_SCHEDULE_INTERVAL_SECONDS = 60
 
@@ -18,6 +21,11 @@ app.conf.beat_schedule = {
         "task": "hexabuilders.relay_outbox",
         "schedule": float(RELAY_INTERVAL_SECONDS),
         "options": {"expires": RELAY_INTERVAL_SECONDS - 5, "queue": "default"},
+    },
+    "purge-idempotency-records": {
+        "task": "hexabuilders.purge_idempotency_records",
+        "schedule": IDEMPOTENCY_PURGE_SCHEDULE,
+        "options": {"expires": 50 * 60, "queue": "default"},
     },
     # Campaigns: the safety net behind the debounced fold that recording queues, the
     # start and end of scheduled campaigns, and alerts a few minutes after each hour.

@@ -1,12 +1,17 @@
-"""Celery tasks that move outbox events to their handlers.
+"""Celery tasks that move outbox events to their handlers, and platform housekeeping.
 
-They are idempotent: each takes ids, re-reads the rows and does nothing for work
+They are idempotent: each re-reads the rows it works on and does nothing for work
 that is already done, so late acknowledgement and redelivery are safe.
 """
 
+import logging
+
 from celery import shared_task
 
+from hexabuilders import idempotency
 from hexabuilders.events import outbox
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="hexabuilders.dispatch_event", acks_late=True)
@@ -32,3 +37,11 @@ def run_delivery_task(delivery_id: int) -> None:
 def relay_outbox_task() -> None:
     """Dispatch events and retries that the normal path left behind."""
     outbox.relay_outbox()
+
+
+@shared_task(name="hexabuilders.purge_idempotency_records", acks_late=True)
+def purge_idempotency_records_task() -> int:
+    """Delete idempotency records past their retention and return how many were deleted."""
+    deleted = idempotency.purge_expired()
+    logger.info("purged %d expired idempotency records", deleted)
+    return deleted

@@ -154,7 +154,9 @@ def _schedule(clicks: int, speed: float, rng: random.Random) -> list[Event]:
     return events
 
 
-def _click_payload(rng: random.Random, visitors: list[str], link: str) -> tuple[str, dict]:
+def _click_payload(
+    rng: random.Random, visitors: list[tuple[str, str, str]], link: str
+) -> tuple[str, dict]:
     roll = rng.random()
     sub = f"sub1=post{rng.randrange(20)}"
     if roll < 0.05:
@@ -162,11 +164,14 @@ def _click_payload(rng: random.Random, visitors: list[str], link: str) -> tuple[
     if roll < 0.07:
         return "HEAD", {"agent": HUMAN_AGENT.format(rng.randrange(10**9)), "path": f"/t/{link}"}
     if roll < 0.17 and visitors:
-        # The same visitor clicks again: same user agent and address, so not unique.
-        return "GET", {"agent": rng.choice(visitors), "path": f"/t/{link}?{sub}"}
+        # The same visitor clicks the same link again: same user agent, address and link,
+        # so the click is not unique.
+        agent, seen_link, address = rng.choice(visitors)
+        return "GET", {"agent": agent, "path": f"/t/{seen_link}?{sub}", "address": address}
     agent = HUMAN_AGENT.format(rng.randrange(10**9))
-    visitors.append(agent)
-    return "GET", {"agent": agent, "path": f"/t/{link}?{sub}", "human": True}
+    address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.7"
+    visitors.append((agent, link, address))
+    return "GET", {"agent": agent, "path": f"/t/{link}?{sub}", "address": address, "human": True}
 
 
 def _replay(arguments, campaign, links) -> tuple[Tally, float, float]:
@@ -180,7 +185,7 @@ def _replay(arguments, campaign, links) -> tuple[Tally, float, float]:
     heap += [Event(due=run_seconds * n / 200, kind="health") for n in range(200)]
     heapq.heapify(heap)
     heap_lock = threading.Lock()
-    visitors: list[str] = []
+    visitors: list[tuple[str, str, str]] = []
     secret = campaign.postback_secret
 
     def push(event: Event) -> None:
@@ -205,7 +210,10 @@ def _replay(arguments, campaign, links) -> tuple[Tally, float, float]:
             with heap_lock:
                 method, payload = _click_payload(rng, visitors, rng.choice(links))
             headers["User-Agent"] = payload["agent"]
-            headers["X-Forwarded-For"] = f"10.{rng.randrange(256)}.{rng.randrange(256)}.7"
+            # The server reads this header only when HEXA_TRUSTED_PROXIES trusts 127.0.0.1.
+            headers["X-Forwarded-For"] = payload.get(
+                "address", f"10.{rng.randrange(256)}.{rng.randrange(256)}.7"
+            )
             moment = time.perf_counter()
             status, response_headers = client.request(method, payload["path"], headers)
             tally.record("click", status, time.perf_counter() - moment)

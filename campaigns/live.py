@@ -94,13 +94,17 @@ def current_version(campaign_id: int) -> int:
 
 
 def _next_version(campaign_id: int) -> int:
+    # A counter lost to eviction or a cache restart starts again from the clock in
+    # milliseconds. Versions advance once per flush, and flushes are at least
+    # LIVE_METRICS_INTERVAL_MS apart, so the counter never overtakes the clock and the
+    # new versions stay above every version that viewers already received.
     key = _version_key(campaign_id)
-    cache.add(key, 0, timeout=None)
+    cache.add(key, time.time_ns() // 1_000_000, timeout=None)
     try:
         return cache.incr(key)
     except ValueError:
-        # The key was evicted between add and incr; start again from 1.
-        cache.add(key, 0, timeout=None)
+        # The key was evicted between add and incr.
+        cache.add(key, time.time_ns() // 1_000_000, timeout=None)
         return cache.incr(key)
 
 

@@ -16,6 +16,14 @@
     const timeZone = root.dataset.timeZone || undefined;
     const integer = new Intl.NumberFormat(language);
     const money = new Intl.NumberFormat(language, { style: "currency", currency: currency });
+    // Earnings per click are often below one unit, so they always show two decimals,
+    // even for currencies such as COP that the browser formats without them.
+    const smallMoney = new Intl.NumberFormat(language, {
+      style: "currency",
+      currency: currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
     const percent = new Intl.NumberFormat(language, {
       style: "percent",
       minimumFractionDigits: 2,
@@ -39,6 +47,9 @@
         const number = Number(raw);
         if (kind === "money") {
           return money.format(number);
+        }
+        if (kind === "small-money") {
+          return smallMoney.format(number);
         }
         if (kind === "percent") {
           return percent.format(number);
@@ -118,7 +129,8 @@
       svg.append(bar);
       const y = baseline - (point.conversions / maxConversions) * plotHeight;
       linePoints.push(`${(x + step / 2).toFixed(1)},${y.toFixed(1)}`);
-      if (index % 3 === 0) {
+      // Every third hour gets a label, counted back from the newest, which always has one.
+      if ((hourly.length - 1 - index) % 3 === 0) {
         svg.append(
           svgElement(
             "text",
@@ -151,7 +163,7 @@
         ["percent", partner.conversion_rate],
         ["money", partner.revenue],
         ["money", partner.payout],
-        ["money", partner.epc],
+        ["small-money", partner.epc],
       ];
       cells.forEach(([kind, value], index) => {
         const cell = document.createElement(index === 0 ? "th" : "td");

@@ -127,7 +127,7 @@ def test_staff_receives_whole_campaign(shared_campaign, staff_user, partner):
     snapshot = async_to_sync(scenario)()
 
     assert snapshot["kpis"]["clicks"] == 1007
-    assert snapshot["version"] == 1
+    assert snapshot["version"] > 0
     assert len(snapshot["partners"]) == 2
 
 
@@ -202,8 +202,9 @@ def test_changes_are_coalesced_per_interval(campaign, staff_user):
 
     first, second, quiet = async_to_sync(scenario)()
 
-    assert [snapshot["version"] for snapshot in first] == [1, 1, 1]
-    assert [snapshot["version"] for snapshot in second] == [2, 2, 2]
+    version = first[0]["version"]
+    assert [snapshot["version"] for snapshot in first] == [version] * 3
+    assert [snapshot["version"] for snapshot in second] == [version + 1] * 3
     assert quiet == [True, True, True]
 
 

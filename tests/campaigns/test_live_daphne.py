@@ -101,4 +101,4 @@ def test_live_socket_under_daphne(daphne_port, member, other_member, staff_user)
     assert hello["scope"] == "partner"
     assert snapshot["kpis"]["clicks"] == 12
     assert snapshot["kpis"]["epc"] == "2.50"
-    assert snapshot["version"] == 1
+    assert snapshot["version"] > 0

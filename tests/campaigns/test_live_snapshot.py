@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from campaigns import live
 from tests.campaigns.live_rows import add_bucket
@@ -117,9 +118,28 @@ def test_build_messages_takes_next_version(shared_campaign):
     first = live.build_messages(shared_campaign.pk)
     second = live.build_messages(shared_campaign.pk)
 
-    assert {snapshot["version"] for _group, snapshot in first} == {1}
-    assert {snapshot["version"] for _group, snapshot in second} == {2}
-    assert live.current_version(shared_campaign.pk) == 2
+    assert {snapshot["version"] for _group, snapshot in second} == {first[0][1]["version"] + 1}
+
+
+def test_build_messages_shares_one_version_across_groups(shared_campaign):
+    messages = live.build_messages(shared_campaign.pk)
+
+    assert len({snapshot["version"] for _group, snapshot in messages}) == 1
+
+
+def test_current_version_is_the_latest_sent(shared_campaign):
+    messages = live.build_messages(shared_campaign.pk)
+
+    assert live.current_version(shared_campaign.pk) == messages[0][1]["version"]
+
+
+def test_version_after_eviction_exceeds_every_earlier_one(shared_campaign):
+    before = live.build_messages(shared_campaign.pk)[0][1]["version"]
+    cache.delete(live._version_key(shared_campaign.pk))
+
+    after = live.build_messages(shared_campaign.pk)[0][1]["version"]
+
+    assert after > before
 
 
 def test_build_messages_skips_unknown_campaign():

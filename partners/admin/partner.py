@@ -26,7 +26,7 @@ from django_countries.filters import CountryFilter
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import RowResult
 
-from hexabuilders.admin_guards import InputGuardsMixin
+from hexabuilders.admin_guards import ImportExportGuardsMixin, InputGuardsMixin
 from partners import services
 from partners.admin.guards import TypedPhoneMixin
 from partners.admin_forms import (
@@ -100,7 +100,9 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(TypedPhoneMixin, InputGuardsMixin, ImportExportModelAdmin):
+class PartnerAdmin(
+    TypedPhoneMixin, InputGuardsMixin, ImportExportGuardsMixin, ImportExportModelAdmin
+):
     form = PartnerAdminForm
     list_display = (
         "name_column",

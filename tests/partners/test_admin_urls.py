@@ -110,3 +110,19 @@ def test_action_with_bad_selection_changes_nothing(staff_client, partner, change
     assert response.status_code == 302
     assert Partner.objects.get(pk=partner.pk).status == "active"
     assert not ApiKey.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_import_confirm_unknown_file_is_not_server_error(staff_client):
+    data = {"import_file_name": "missing", "original_file_name": "partners.csv", "format": "0"}
+
+    response = staff_client.post("/admin/partners/partner/process_import/", data)
+
+    assert response.status_code == 302
+
+
+def test_import_confirm_bad_format_is_not_server_error(staff_client):
+    data = {"import_file_name": "missing", "original_file_name": "partners.csv", "format": "abc"}
+
+    response = staff_client.post("/admin/partners/partner/process_import/", data)
+
+    assert response.status_code == 302

@@ -59,9 +59,10 @@ class EmbeddedBeat:
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs of the beat schedule (outbox relay, metric folds, scheduled "
-        "campaign starts and ends, alerts) in this process. For the embedded mode, where "
-        "tasks run in-process; the full stack uses celery beat and workers instead."
+        "Run every periodic job of the beat schedule (outbox relay, metric folds, scheduled "
+        "campaign starts and ends, alerts, idempotency record purges) in this process. For "
+        "the embedded mode, where tasks run in-process; the full stack uses celery beat and "
+        "workers instead."
     )
 
     def add_arguments(self, parser):

@@ -261,8 +261,8 @@ def main() -> int:
     parser.add_argument(
         "--fold-debounce",
         type=int,
-        default=2,
-        help="HEXA_FOLD_DEBOUNCE_SECONDS for the server: seconds postbacks share one fold",
+        default=1,
+        help="HEXA_FOLD_DEBOUNCE_SECONDS for the server (the product's default is 1)",
     )
     parser.add_argument("--max-seconds", type=int, default=8, help="length of the rate probe")
     parser.add_argument("--seconds", type=int, default=20, help="length of the loaded phase")

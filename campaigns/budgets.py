@@ -14,7 +14,7 @@ they stay locked for the shortest time before the commit.
 Reservation is the hot path of every postback, so each counter is one short SQL
 statement and no savepoint guards them. When a later counter refuses, the earlier
 ones are taken back by the same transaction while it still holds their row locks,
-so no other transaction ever sees the intermediate totals.
+so no other transaction can read the intermediate totals.
 """
 
 from __future__ import annotations
@@ -65,26 +65,24 @@ def reserve(
     """
     if payout <= 0:
         return None
-    counters = ["campaign_day", "campaign"]
-    if enrollment is not None:
-        counters = ["enrollment", "partner_day", *counters]
-    # A payout above a daily cap can never fit, so that counter refuses before any SQL.
-    refusing = None
+    counters = _counters(enrollment)
+    # A payout above a daily cap can never fit, so that counter rejects it before any SQL.
+    rejected_by = None
     for position, counter in enumerate(counters):
         owner = {"partner_day": enrollment, "campaign_day": campaign}.get(counter)
         if owner is not None and owner.daily_budget is not None and payout > owner.daily_budget:
-            counters, refusing = counters[:position], counter
+            counters, rejected_by = counters[:position], counter
             break
     added = 0
     if counters:
         add = _add_in_one_statement if connection.vendor == "postgresql" else _add_one_by_one
         added = add(campaign, enrollment, payout, day, counters)
     if added < len(counters):
-        refusing = counters[added]
-    if refusing is None:
+        rejected_by = counters[added]
+    if rejected_by is None:
         return None
     _take_back(campaign.pk, enrollment, day, payout, counters[:added])
-    return _refusal(refusing, campaign, enrollment, day)
+    return _refusal(rejected_by, campaign, enrollment, day)
 
 
 def release(
@@ -93,10 +91,14 @@ def release(
     """Take ``payout`` back from every counter that ``reserve`` added it to on ``day``."""
     if payout <= 0:
         return
-    counters = ["campaign_day", "campaign"]
-    if enrollment is not None:
-        counters = ["enrollment", "partner_day", *counters]
-    _take_back(campaign_id, enrollment, day, payout, counters)
+    _take_back(campaign_id, enrollment, day, payout, _counters(enrollment))
+
+
+def _counters(enrollment: Enrollment | None) -> list[str]:
+    """Return the spend counters a payout goes to, in the order they are locked."""
+    if enrollment is None:
+        return ["campaign_day", "campaign"]
+    return ["enrollment", "partner_day", "campaign_day", "campaign"]
 
 
 def _take_back(
@@ -129,7 +131,7 @@ def _add_one_by_one(
     day: dt.date,
     counters: list[str],
 ) -> int:
-    """Add ``payout`` to ``counters`` in order until one refuses; return how many took it."""
+    """Add ``payout`` to ``counters`` in order until one rejects it; return how many took it."""
     for added, counter in enumerate(counters):
         if counter == "enrollment":
             took = _add_to_total(Enrollment, enrollment.pk, payout)

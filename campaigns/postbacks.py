@@ -319,9 +319,8 @@ def handle_postback(
     """
     now = now or timezone.now()
     campaign_id = parse_campaign_id(params)
-    # The click is read with the campaign, before authentication, to save a round
-    # trip; nothing is written and nothing is answered from it until the postback
-    # has been authenticated.
+    # The click is read with the campaign, before authentication, to save a round trip.
+    # Nothing is written or returned from it until the postback is authenticated.
     loaded = load_postback_rows(campaign_id, _click_id_hint(params), now)
     if loaded is None:
         raise PostbackError(
@@ -353,7 +352,7 @@ def _click_id_hint(params: Mapping[str, str]) -> uuid.UUID | None:
 
 @dataclass(frozen=True)
 class PostbackRows:
-    """What a postback reads before it writes: the campaign and the click it names."""
+    """The rows a postback reads before it writes: the campaign and the click it names."""
 
     campaign: Campaign
     click: Click | None
@@ -524,7 +523,7 @@ def record_conversion(
 
     The row is inserted first with ``ON CONFLICT DO NOTHING``. When an earlier or
     concurrent postback with the same transaction id already has a row, the insert
-    waits for that row's transaction to commit, inserts nothing, and the function
+    waits for that row's transaction to commit and inserts nothing. The function then
     returns that row, so neither the budget nor the outbox records the repeat.
     Repeats are not looked up before the insert because most postbacks are new.
 

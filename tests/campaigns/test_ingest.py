@@ -219,7 +219,7 @@ def test_fold_task_returns_rows_folded(link):
     assert fold_metrics_task.delay().get() == 2
 
 
-def test_schedule_fold_skips_the_cache_while_its_own_task_is_pending(settings, link):
+def test_schedule_fold_skips_cache_while_pending(settings, link):
     settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = 30
     ingestion.schedule_fold()
     cache.delete(ingestion.DEBOUNCE_CACHE_KEY)
@@ -227,7 +227,7 @@ def test_schedule_fold_skips_the_cache_while_its_own_task_is_pending(settings, l
     assert ingestion.schedule_fold() is False
 
 
-def test_schedule_fold_waits_for_a_task_queued_by_another_process(settings, link):
+def test_schedule_fold_waits_for_other_process(settings, link):
     settings.CAMPAIGNS_FOLD_DEBOUNCE_SECONDS = 30
     cache.set(ingestion.DEBOUNCE_CACHE_KEY, time.time() + 30, timeout=30)
     ingestion.schedule_fold()

@@ -676,7 +676,7 @@ def test_load_postback_rows_ignores_another_campaigns_click(setup):
     assert loaded.click is None
 
 
-def test_load_postback_rows_counts_todays_conversions_from_the_ip(client, setup):
+def test_load_postback_rows_counts_same_ip(client, setup):
     campaign, _enrollment, link = setup
     for number in range(2):
         click = old_click(link, ip_hash="a" * 64)

@@ -99,7 +99,7 @@ def outbox_registry():
 
 @pytest.fixture
 def worker_registry():
-    """Yield the registry as a worker started with the test handlers sees it; undo after.
+    """Yield the registry as a worker started with the test handlers builds it; undo after.
 
     The publishing process must know the subscription too: events that no handler
     subscribes to are stored already dispatched and never reach a worker.

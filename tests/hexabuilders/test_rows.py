@@ -25,7 +25,7 @@ def _conversion(campaign, transaction_id="T-1"):
     )
 
 
-def test_get_returns_the_row_as_the_orm_reads_it():
+def test_get_matches_orm_row():
     campaign, _enrollment, _link = active_campaign_with_link()
 
     loaded = rows.get(Campaign, campaign.pk)

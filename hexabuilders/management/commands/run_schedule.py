@@ -70,7 +70,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-embedded",
             action="store_true",
-            help="exit quietly when tasks go to a broker, as bin/start wants",
+            help="exit without error when tasks go to a broker (bin/start uses this)",
         )
 
     def handle(self, *args, once=False, if_embedded=False, **options):
